@@ -1,0 +1,136 @@
+"""Open the assessment's DuckDB file, create its schema and migrate older files.
+
+Every stage writes its tables through here. The schema is a list of migrations;
+the file records how many it has applied, so a newer kit can upgrade it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from kit.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+INVENTORY_SCHEMA = """
+CREATE TABLE apps (
+    app VARCHAR PRIMARY KEY,
+    path VARCHAR,
+    mule_version INTEGER,
+    files INTEGER,
+    property_files INTEGER
+);
+CREATE TABLE flows (
+    app VARCHAR, flow VARCHAR, kind VARCHAR, file VARCHAR, line INTEGER,
+    is_job BOOLEAN
+);
+CREATE TABLE jobs (
+    app VARCHAR, flow VARCHAR, batch_job VARCHAR, file VARCHAR, line INTEGER,
+    mode VARCHAR,
+    trigger_kind VARCHAR, trigger_source VARCHAR, cron VARCHAR, time_zone VARCHAR,
+    frequency_ms BIGINT, period_s DOUBLE, description VARCHAR, defaulted VARCHAR[],
+    disallow_concurrent BOOLEAN,
+    block_size INTEGER, max_concurrency INTEGER, max_failed_records INTEGER,
+    scheduling_strategy VARCHAR,
+    calls_per_record INTEGER, calls_per_block INTEGER, calls_per_run INTEGER
+);
+CREATE TABLE steps (
+    app VARCHAR, flow VARCHAR, batch_job VARCHAR, position INTEGER, step VARCHAR,
+    accept_policy VARCHAR, accept_expression VARCHAR, aggregator_size INTEGER,
+    file VARCHAR, line INTEGER
+);
+CREATE TABLE calls (
+    app VARCHAR, flow VARCHAR, batch_job VARCHAR, component VARCHAR, per VARCHAR,
+    step VARCHAR, method VARCHAR, path VARCHAR, config_ref VARCHAR,
+    file VARCHAR, line INTEGER
+);
+CREATE TABLE findings (
+    stage VARCHAR, severity VARCHAR, code VARCHAR, app VARCHAR, file VARCHAR,
+    line INTEGER, message VARCHAR
+);
+"""
+
+# Each entry upgrades the file by one version; append, never edit a shipped one.
+MIGRATIONS: list[str] = [INVENTORY_SCHEMA]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def open_store(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """Open (or create) the assessment database at ``path`` and bring it up to date.
+
+    >>> con = open_store()
+    >>> schema_version(con) == SCHEMA_VERSION
+    True
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"cannot open the assessment database {str(path)!r}: {exc}. "
+            "Is another process using it? Close it or choose another --db."
+        ) from exc
+    migrate(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return how many migrations the open database has applied (0 when new)."""
+    con.execute("CREATE TABLE IF NOT EXISTS kit_schema (version INTEGER)")
+    row = con.execute("SELECT max(version) FROM kit_schema").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the migrations the database has not seen yet, each in a transaction."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database has schema version {current}, newer than this kit's "
+            f"{SCHEMA_VERSION}; upgrade the kit or start a new --db file"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN")
+        con.execute(MIGRATIONS[version - 1])
+        con.execute("INSERT INTO kit_schema VALUES (?)", [version])
+        con.execute("COMMIT")
+        log.debug("applied schema migration %d", version)
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[dict] | pa.Table,
+    *,
+    where: str = "true",
+    parameters: Iterable[object] = (),
+) -> int:
+    """Delete the rows of ``table`` matching ``where``, then insert ``rows`` by name.
+
+    Columns missing from ``rows`` are left NULL. Returns how many rows went in.
+    """
+    arrow_rows = rows if isinstance(rows, pa.Table) else _to_arrow(con, table, rows)
+    con.execute(f"DELETE FROM {table} WHERE {where}", list(parameters))
+    if arrow_rows.num_rows:
+        con.register("_incoming_rows", arrow_rows)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming_rows")
+        con.unregister("_incoming_rows")
+    return arrow_rows.num_rows
+
+
+def _to_arrow(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]
+) -> pa.Table:
+    """Build an Arrow table with the target table's columns from plain dicts."""
+    empty = con.execute(f"SELECT * FROM {table} LIMIT 0").arrow()
+    if hasattr(empty, "read_all"):
+        empty = empty.read_all()
+    columns = {name: [row.get(name) for row in rows] for name in empty.schema.names}
+    return pa.table(columns, schema=empty.schema)
