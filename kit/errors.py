@@ -1,9 +1,9 @@
 """The kit's exceptions: one root, a few kinds, each also its matching built-in.
 
-    KitError
-    ├── InputError (ValueError)        bad user input: a file, a scenario, an option
-    │   └── ParseError                 a file that cannot be read, with file and line
-    └── StoreError (RuntimeError)      the DuckDB file cannot be opened or migrated
+KitError
+├── InputError (ValueError)        bad user input: a file, a scenario, an option
+│   └── ParseError                 a file that cannot be read, with file and line
+└── StoreError (RuntimeError)      the DuckDB file cannot be opened or migrated
 """
 
 from __future__ import annotations

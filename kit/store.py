@@ -128,9 +128,13 @@ def replace_rows(
 def _to_arrow(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]
 ) -> pa.Table:
-    """Build an Arrow table with the target table's columns from plain dicts."""
-    empty = con.execute(f"SELECT * FROM {table} LIMIT 0").arrow()
-    if hasattr(empty, "read_all"):
-        empty = empty.read_all()
-    columns = {name: [row.get(name) for row in rows] for name in empty.schema.names}
-    return pa.table(columns, schema=empty.schema)
+    """Build an Arrow table with the target table's columns from plain dicts.
+
+    Arrow infers each column's type; DuckDB casts on insert, and a column that
+    is all None arrives as NULL.
+    """
+    names = [
+        column[0]
+        for column in con.execute(f"SELECT * FROM {table} LIMIT 0").description
+    ]
+    return pa.table({name: [row.get(name) for row in rows] for name in names})
