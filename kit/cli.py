@@ -1,0 +1,148 @@
+"""The ``kit`` command: one subcommand per pipeline stage.
+
+Exit status: 0 when all went well, 1 when the input has error findings, 2 on a
+usage error or when ``--strict`` stops at the first error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kit import __version__
+from kit.errors import InputError, KitError
+from kit.portfolio import Inventory, take_inventory, write_inventory
+from kit.store import open_store
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if arguments.verbose else logging.INFO,
+        format="kit: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return arguments.run(arguments)
+    except KitError as exc:
+        print(f"kit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kit",
+        description="Assess MuleSoft batch jobs for a move to micro-batch or "
+        "streaming.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug output")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    inventory = commands.add_parser(
+        "inventory", help="parse Mule apps into jobs, schedules, steps and calls"
+    )
+    inventory.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    inventory.add_argument("--db", type=Path, help="assessment DuckDB file to write")
+    inventory.add_argument("--json", metavar="FILE", help="write JSON; '-' for stdout")
+    inventory.add_argument(
+        "--strict", action="store_true", help="stop at the first error"
+    )
+    inventory.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a placeholder value, overriding the property files",
+    )
+    inventory.add_argument(
+        "--micro-batch-threshold",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="schedules at most this far apart count as micro-batch (default 15)",
+    )
+    inventory.set_defaults(run=run_inventory)
+    return parser
+
+
+def run_inventory(arguments: argparse.Namespace) -> int:
+    """``kit inventory``: take the inventory and write the table, JSON or summary."""
+    inventory = take_inventory(
+        arguments.paths,
+        properties=_key_values(arguments.property),
+        micro_batch_threshold_min=arguments.micro_batch_threshold,
+        strict=arguments.strict,
+    )
+    if arguments.db:
+        with open_store(arguments.db) as con:
+            write_inventory(con, inventory)
+        log.info("inventory written to %s", arguments.db)
+    if arguments.json:
+        _write_json(inventory.to_json(), arguments.json)
+    else:
+        print(summarise_inventory(inventory))
+    return EXIT_FINDINGS if inventory.has_errors else EXIT_OK
+
+
+def summarise_inventory(inventory: Inventory) -> str:
+    """A plain-text table of jobs and a count of findings, for a terminal."""
+    rows = [("app", "flow", "batch job", "mode", "trigger", "schedule", "calls/rec")]
+    for job in inventory.jobs:
+        rows.append(
+            (
+                job.app,
+                job.flow,
+                job.batch_job or "-",
+                job.mode,
+                job.trigger.source,
+                job.trigger.description or "-",
+                str(job.calls_per("record")),
+            )
+        )
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)
+        )
+        for row in rows
+    ]
+    counts = {
+        severity: sum(f.severity == severity for f in inventory.findings)
+        for severity in ("error", "warning", "info")
+    }
+    lines.append("")
+    lines.append(
+        f"{len(inventory.apps)} apps, {len(inventory.jobs)} jobs; findings: "
+        + ", ".join(f"{n} {severity}" for severity, n in counts.items())
+    )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _key_values(pairs: Sequence[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise InputError(f"--property {pair!r} is not KEY=VALUE; write it so")
+        values[key.strip()] = value
+    return values
+
+
+def _write_json(document: dict, target: str) -> None:
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if target == "-":
+        print(text)
+    else:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,129 @@
+"""Index one app's parsed XML files: flows, sub-flows, batch jobs, global endpoints.
+
+Later passes look flows up by name here, across all files of the app, and read
+attributes through :meth:`AppIndex.attribute`, which resolves placeholders and
+records a finding for every key it cannot resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kit.portfolio.model import Finding
+from kit.portfolio.namespaces import split_tag
+from kit.portfolio.properties import Properties
+
+
+@dataclass
+class Definition:
+    """A named top-level element of the app: a flow, sub-flow or batch job."""
+
+    name: str
+    kind: str
+    element: object
+    file: str
+
+
+@dataclass
+class AppIndex:
+    """All named definitions of one app and what is needed to read them."""
+
+    app: str
+    properties: Properties
+    flows: dict[str, list[Definition]] = field(default_factory=dict)
+    batch_jobs: dict[str, list[Definition]] = field(default_factory=dict)
+    endpoints: dict[str, object] = field(default_factory=dict)
+    order: list[Definition] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    _files: dict = field(default_factory=dict)
+
+    def add_file(self, root, shown_as: str) -> None:
+        """Index the top-level definitions of one parsed ``<mule>`` document."""
+        self._files[root] = shown_as
+        for child in root:
+            if not isinstance(child.tag, str):
+                continue
+            prefix, local = split_tag(child.tag)
+            name = child.get("name") or child.get("jobName")
+            if not name:
+                continue
+            if prefix == "" and local in ("flow", "sub-flow"):
+                self._define(self.flows, Definition(name, local, child, shown_as))
+            elif prefix == "batch" and local == "job":
+                definition = Definition(name, "batch-job", child, shown_as)
+                self._define(self.batch_jobs, definition)
+            elif prefix == "quartz" and local == "endpoint":
+                self.endpoints[name] = child
+
+    def _define(
+        self, table: dict[str, list[Definition]], definition: Definition
+    ) -> None:
+        earlier = table.setdefault(definition.name, [])
+        if earlier:
+            self.finding(
+                "warning",
+                "duplicate-name",
+                definition.element,
+                f"{definition.kind} {definition.name!r} is also defined in "
+                f"{earlier[0].file}; references from this file use this one, "
+                "others the first. Rename one of them",
+                file=definition.file,
+            )
+        earlier.append(definition)
+        self.order.append(definition)
+
+    @staticmethod
+    def lookup(
+        table: dict[str, list[Definition]], name: str, from_file: str
+    ) -> Definition | None:
+        """Find a definition by name, preferring one in the referring file."""
+        candidates = table.get(name, [])
+        for candidate in candidates:
+            if candidate.file == from_file:
+                return candidate
+        return candidates[0] if candidates else None
+
+    def file_of(self, element) -> str:
+        """The app-relative file that holds ``element``."""
+        return self._files[element.getroottree().getroot()]
+
+    def finding(
+        self,
+        severity: str,
+        code: str,
+        element,
+        message: str,
+        file: str | None = None,
+    ) -> None:
+        """Record a finding at ``element``'s file and line."""
+        self.findings.append(
+            Finding(
+                severity,
+                code,
+                file or self.file_of(element),
+                element.sourceline if element is not None else None,
+                message,
+                self.app,
+            )
+        )
+
+    def attribute(self, element, *names: str) -> str | None:
+        """Read the first present attribute of ``names``, placeholders resolved."""
+        for name in names:
+            raw = element.get(name)
+            if raw is not None:
+                return self.resolve(raw, element, name)
+        return None
+
+    def resolve(self, raw: str, element, what: str) -> str:
+        """Resolve placeholders in ``raw``; warn once per unresolved key."""
+        resolution = self.properties.resolve(raw)
+        for key in resolution.unresolved:
+            self.finding(
+                "warning",
+                "unresolved-placeholder",
+                element,
+                f"{what}={raw!r}: no property {key!r} in the app's property files; "
+                f"pass --property {key}=VALUE or add it to a property file",
+            )
+        return resolution.text

@@ -1,0 +1,131 @@
+"""Name Mule elements by namespace URI, never by the prefix a file happens to use.
+
+A Mule namespace ``http://www.mulesoft.org/schema/mule/NAME`` gets the
+conventional prefix ``NAME``; the core namespace has none.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+MULE_NAMESPACE_ROOT = "http://www.mulesoft.org/schema/mule/"
+CORE = MULE_NAMESPACE_ROOT + "core"
+
+# Namespaces whose elements run inside the app and call nothing outside it.
+IN_PROCESS_PREFIXES = frozenset(
+    {
+        "",
+        "apikit",
+        "api-platform-gw",
+        "batch",
+        "context",
+        "doc",
+        "dw",
+        "ee",
+        "java",
+        "json",
+        "json-logger",
+        "mock",
+        "munit",
+        "munit-tools",
+        "quartz",
+        "schedulers",
+        "scripting",
+        "secure-properties",
+        "spring",
+        "test",
+        "tls",
+        "tracking",
+        "validation",
+        "xml-module",
+    }
+)
+
+# Broker namespaces: a source here is a subscription, so the job streams.
+MESSAGING_PREFIXES = frozenset(
+    {
+        "activemq",
+        "amqp",
+        "anypoint-mq",
+        "azure-service-bus",
+        "ibm-mq",
+        "jms",
+        "kafka",
+        "mqtt",
+        "mqtt3",
+        "rabbitmq",
+        "solace",
+        "sqs",
+        "vm",
+        "wmq",
+    }
+)
+
+REQUEST_PREFIXES = frozenset({"http", "https", "websocket", "ws"})
+
+SOURCE_NAMES = frozenset(
+    {
+        "batch-message-listener",
+        "inbound-endpoint",
+        "listener",
+        "message-listener",
+        "new-object-listener",
+        "modified-object-listener",
+        "deleted-object-listener",
+        "subscriber",
+    }
+)
+
+
+@lru_cache(maxsize=512)
+def conventional_prefix(namespace: str | None, fallback: str | None = None) -> str:
+    """Return the usual prefix for a namespace URI.
+
+    >>> conventional_prefix("http://www.mulesoft.org/schema/mule/anypoint-mq")
+    'anypoint-mq'
+    >>> conventional_prefix("http://www.mulesoft.org/schema/mule/ee/core")
+    'ee'
+    >>> conventional_prefix("http://www.mulesoft.org/schema/mule/core")
+    ''
+    >>> conventional_prefix("urn:acme:erp", "acme")
+    'acme'
+    """
+    if not namespace or namespace == CORE:
+        return ""
+    if namespace.startswith(MULE_NAMESPACE_ROOT):
+        return namespace[len(MULE_NAMESPACE_ROOT) :].split("/")[0]
+    return fallback or namespace.rstrip("/").rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=4096)
+def split_tag(tag: str, prefix_hint: str | None = None) -> tuple[str, str]:
+    """Return ``(prefix, local name)`` of an lxml tag such as ``{uri}name``."""
+    if tag[:1] != "{":
+        return "", tag
+    namespace, local = tag[1:].split("}", 1)
+    return conventional_prefix(namespace, prefix_hint), local
+
+
+def qualified(prefix: str, local: str) -> str:
+    """Join a prefix and a local name as Mule writes them (``file:listener``)."""
+    return f"{prefix}:{local}" if prefix else local
+
+
+def is_source(element, prefix: str, local: str) -> bool:
+    """Tell whether an element, as a flow's first child, is a message source.
+
+    Connector sources are named ``listener``, ``subscriber``, ``*-listener``,
+    ``*-source`` or ``inbound-endpoint``, or carry a ``<scheduling-strategy>``.
+    """
+    if not prefix:
+        return local in {"scheduler", "poll", "inbound-endpoint"}
+    if prefix in IN_PROCESS_PREFIXES and prefix != "quartz":
+        return False
+    return (
+        local in SOURCE_NAMES
+        or local.endswith(("-listener", "-source"))
+        or any(
+            isinstance(child.tag, str) and child.tag.endswith("}scheduling-strategy")
+            for child in element
+        )
+    )

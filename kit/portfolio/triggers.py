@@ -1,0 +1,336 @@
+"""Classify what starts a flow and read its schedule, applying Mule's defaults.
+
+Trigger kinds: ``cron``, ``fixed-frequency``, ``listener`` (a polling connector
+source), ``message`` (a broker subscription) and ``request`` (an HTTP listener).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from kit import schedule
+from kit.errors import InputError
+from kit.portfolio.index import AppIndex
+from kit.portfolio.model import Trigger
+from kit.portfolio.namespaces import (
+    MESSAGING_PREFIXES,
+    REQUEST_PREFIXES,
+    is_source,
+    qualified,
+    split_tag,
+)
+
+# Mule's documented defaults: fixed frequency 1000 in milliseconds, poll 1000 ms.
+DEFAULT_FREQUENCY = 1000
+DEFAULT_TIME_UNIT = "MILLISECONDS"
+DEFAULT_POLLING_MS = 1000
+
+_DEFAULT_MEANINGS = {
+    "frequency": "frequency 1000",
+    "timeUnit": "time unit MILLISECONDS",
+    "pollingFrequency": "polling every 1000 ms",
+    "scheduling-strategy": "fixed frequency every 1000 ms",
+    "fixed-frequency": "fixed frequency every 1000 ms",
+    "timeZone": "the server's zone, taken as UTC as on CloudHub",
+}
+
+MESSAGE_SCHEMES = ("vm", "jms", "amqp", "amqps", "wmq", "ajax")
+REQUEST_SCHEMES = ("http", "https", "ws", "wss")
+
+
+@dataclass
+class _Timing:
+    """A schedule as written, before it is checked and measured."""
+
+    cron: str | None = None
+    time_zone: str | None = None
+    frequency_ms: int | None = None
+    start_delay_ms: int = 0
+    defaulted: tuple[str, ...] = ()
+
+
+def find_source(index: AppIndex, flow) -> tuple[object, str, str] | None:
+    """Return the flow's message source element with its prefix and local name."""
+    for child in flow:
+        if not isinstance(child.tag, str):
+            continue
+        prefix, local = split_tag(child.tag, child.prefix)
+        if prefix == "doc" or local == "description":
+            continue
+        if prefix == "batch" and local == "input":
+            return find_source(index, child)
+        if is_source(child, prefix, local):
+            return child, prefix, local
+        return None
+    return None
+
+
+def read_trigger(index: AppIndex, flow) -> Trigger | None:
+    """Return the trigger of ``flow`` (or of a Mule 3 batch job's input), if any."""
+    found = find_source(index, flow)
+    if found is None:
+        return None
+    source, prefix, local = found
+    kind = _kind_of(index, source, prefix, local)
+    timing = _timing_of(index, source, prefix, local, kind)
+    trigger = Trigger(
+        kind=kind,
+        source=qualified(prefix, local),
+        disallow_concurrent=_disallows_concurrency(source, flow),
+    )
+    if timing is None:
+        return trigger
+    if kind in ("cron", "fixed-frequency") and timing.cron is None:
+        kind = "fixed-frequency"
+    elif kind in ("cron", "fixed-frequency"):
+        kind = "cron"
+    return _measure(index, source, replace(trigger, kind=kind), timing)
+
+
+def _disallows_concurrency(source, flow) -> bool:
+    value = source.get("disallowConcurrentExecution") or flow.get(
+        "disallowConcurrentExecution"
+    )
+    return (value or "").strip().lower() == "true"
+
+
+def _kind_of(index: AppIndex, source, prefix: str, local: str) -> str:
+    if (prefix == "" and local in ("scheduler", "poll")) or prefix == "quartz":
+        return "cron"
+    if prefix in MESSAGING_PREFIXES:
+        return "message"
+    if prefix in REQUEST_PREFIXES:
+        return "request"
+    if prefix == "" and local == "inbound-endpoint":
+        address = (index.attribute(source, "address") or "").lower()
+        scheme = address.split(":", 1)[0]
+        if scheme in MESSAGE_SCHEMES:
+            return "message"
+        if scheme in REQUEST_SCHEMES:
+            return "request"
+    return "listener"
+
+
+def _timing_of(
+    index: AppIndex, source, prefix: str, local: str, kind: str
+) -> _Timing | None:
+    if prefix == "" and local == "scheduler":
+        strategy = _child(source, "scheduling-strategy")
+        if strategy is None:
+            return _Timing(
+                frequency_ms=DEFAULT_FREQUENCY, defaulted=("scheduling-strategy",)
+            )
+        return _strategy_timing(index, strategy)
+    if prefix == "" and local == "poll":
+        return _poll_timing(index, source)
+    if prefix == "quartz":
+        return _quartz_timing(index, source)
+    if kind != "listener":
+        return None
+    strategy = _child(source, "scheduling-strategy")
+    if strategy is not None:
+        return _strategy_timing(index, strategy)
+    polling = index.attribute(source, "pollingFrequency", "polling-frequency")
+    if polling is not None:
+        return _Timing(
+            frequency_ms=_milliseconds(index, source, polling, "MILLISECONDS")
+        )
+    return _Timing(frequency_ms=DEFAULT_POLLING_MS, defaulted=("pollingFrequency",))
+
+
+def _strategy_timing(index: AppIndex, strategy) -> _Timing:
+    """Read a Mule 4 ``<scheduling-strategy>``: ``<fixed-frequency>`` or ``<cron>``."""
+    for child in strategy:
+        if not isinstance(child.tag, str):
+            continue
+        _, local = split_tag(child.tag)
+        if local == "cron":
+            return _cron_timing(index, child, "expression")
+        if local == "fixed-frequency":
+            return _frequency_timing(index, child)
+    return _Timing(frequency_ms=DEFAULT_FREQUENCY, defaulted=("fixed-frequency",))
+
+
+def _poll_timing(index: AppIndex, poll) -> _Timing:
+    """Read a Mule 3 ``<poll>``: ``frequency``, or a fixed-frequency or cron child."""
+    for child in poll:
+        if not isinstance(child.tag, str):
+            continue
+        _, local = split_tag(child.tag)
+        if local == "cron-scheduler":
+            return _cron_timing(index, child, "expression")
+        if local == "fixed-frequency-scheduler":
+            return _frequency_timing(index, child)
+    frequency = index.attribute(poll, "frequency")
+    if frequency is None:
+        return _Timing(frequency_ms=DEFAULT_POLLING_MS, defaulted=("frequency",))
+    return _Timing(frequency_ms=_milliseconds(index, poll, frequency, "MILLISECONDS"))
+
+
+def _quartz_timing(index: AppIndex, endpoint) -> _Timing | None:
+    """Read a Quartz endpoint inline or through ``ref`` to a global endpoint."""
+    reference = endpoint.get("ref")
+    if reference:
+        target = index.endpoints.get(reference)
+        if target is None:
+            index.finding(
+                "error",
+                "unknown-endpoint",
+                endpoint,
+                f"quartz:inbound-endpoint ref={reference!r} names no global "
+                "quartz:endpoint in this app; add the endpoint or fix the name",
+            )
+            return None
+        endpoint = target
+    if endpoint.get("cronExpression") is not None:
+        return _cron_timing(index, endpoint, "cronExpression")
+    interval = index.attribute(endpoint, "repeatInterval")
+    if interval is None:
+        index.finding(
+            "error",
+            "missing-schedule",
+            endpoint,
+            "quartz endpoint has neither cronExpression nor repeatInterval; "
+            "give it one",
+        )
+        return None
+    delay = index.attribute(endpoint, "startDelay")
+    return _Timing(
+        frequency_ms=_milliseconds(index, endpoint, interval, "MILLISECONDS"),
+        start_delay_ms=_milliseconds(index, endpoint, delay or "0", "MILLISECONDS"),
+    )
+
+
+def _cron_timing(index: AppIndex, element, attribute: str) -> _Timing:
+    expression = index.attribute(element, attribute)
+    zone = index.attribute(element, "timeZone")
+    return _Timing(
+        cron=(expression or "").strip() or None,
+        time_zone=zone,
+        defaulted=() if zone else ("timeZone",),
+    )
+
+
+def _frequency_timing(index: AppIndex, element) -> _Timing:
+    frequency = index.attribute(element, "frequency")
+    unit = index.attribute(element, "timeUnit")
+    delay = index.attribute(element, "startDelay")
+    defaulted = tuple(
+        name
+        for name, value in (("frequency", frequency), ("timeUnit", unit))
+        if value is None
+    )
+    unit = unit or DEFAULT_TIME_UNIT
+    return _Timing(
+        frequency_ms=_milliseconds(
+            index, element, frequency or str(DEFAULT_FREQUENCY), unit
+        ),
+        start_delay_ms=_milliseconds(index, element, delay or "0", unit),
+        defaulted=defaulted,
+    )
+
+
+def _milliseconds(index: AppIndex, element, value: str, unit: str) -> int | None:
+    try:
+        return schedule.to_milliseconds(float(value), unit)
+    except (InputError, ValueError):
+        index.finding(
+            "error",
+            "invalid-frequency",
+            element,
+            f"frequency {value!r} {unit} is not a number of a known time unit; "
+            "use a number and MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS",
+        )
+        return None
+
+
+def _measure(index: AppIndex, source, trigger: Trigger, timing: _Timing) -> Trigger:
+    """Check the schedule and add its period and English description."""
+    zone_name = timing.time_zone or "UTC"
+    _, zone_ok = schedule.zone_or_utc(zone_name)
+    if not zone_ok:
+        index.finding(
+            "warning",
+            "invalid-time-zone",
+            source,
+            f"time zone {zone_name!r} is unknown; UTC is assumed. Use a Java or "
+            "IANA zone id such as 'Europe/Paris'",
+        )
+        zone_name = "UTC"
+    measured = replace(
+        trigger,
+        cron=timing.cron,
+        time_zone=zone_name if timing.cron else None,
+        frequency_ms=timing.frequency_ms,
+        defaulted=timing.defaulted,
+    )
+    if timing.defaulted:
+        assumed = "; ".join(_DEFAULT_MEANINGS[name] for name in timing.defaulted)
+        index.finding(
+            "info",
+            "default-schedule",
+            source,
+            f"{trigger.source} leaves {', '.join(timing.defaulted)} unset, so "
+            f"Mule's default is assumed: {assumed}. Set it explicitly to be sure",
+        )
+    plan = _schedule_of(index, source, measured, timing)
+    if plan is None:
+        return measured
+    return replace(
+        measured,
+        period_s=schedule.period_seconds(plan),
+        description=schedule.describe(plan),
+    )
+
+
+def _schedule_of(
+    index: AppIndex, source, trigger: Trigger, timing: _Timing
+) -> schedule.Schedule | None:
+    if trigger.cron is not None:
+        try:
+            schedule.check_cron(trigger.cron)
+        except InputError as exc:
+            index.finding("error", "invalid-cron", source, str(exc))
+            return None
+        return schedule.Schedule(
+            "cron", cron=trigger.cron, time_zone=trigger.time_zone or "UTC"
+        )
+    if trigger.frequency_ms is None or trigger.frequency_ms <= 0:
+        if trigger.frequency_ms is not None:
+            index.finding(
+                "error",
+                "invalid-frequency",
+                source,
+                f"frequency of {trigger.frequency_ms} ms never fires; use a "
+                "positive frequency",
+            )
+        return None
+    return schedule.Schedule(
+        "fixed-frequency",
+        frequency_ms=trigger.frequency_ms,
+        start_delay_ms=timing.start_delay_ms or 0,
+    )
+
+
+def mode_of(trigger: Trigger, micro_batch_threshold_s: float) -> str:
+    """How records reach processing today under this trigger.
+
+    >>> mode_of(Trigger("fixed-frequency", "scheduler", period_s=300.0), 900)
+    'micro-batch'
+    >>> mode_of(Trigger("message", "anypoint-mq:subscriber"), 900)
+    'streaming'
+    """
+    if trigger.kind == "message":
+        return "streaming"
+    if trigger.kind == "request":
+        return "request"
+    if trigger.period_s is not None and trigger.period_s <= micro_batch_threshold_s:
+        return "micro-batch"
+    return "batch"
+
+
+def _child(element, local_name: str):
+    for child in element:
+        if isinstance(child.tag, str) and split_tag(child.tag)[1] == local_name:
+            return child
+    return None

@@ -1,0 +1,243 @@
+"""Follow a job from its trigger through flow-refs and batch jobs to every call.
+
+Each call gets its multiplicity from where it sits: ``record`` inside a batch
+step, a foreach, or any message or request flow; ``block`` inside a batch
+aggregator (Mule 3 ``batch:commit``); ``run`` elsewhere in a scheduled flow and in
+a batch job's input and on-complete phases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from kit.portfolio.calls import call_target, is_operation
+from kit.portfolio.index import AppIndex, Definition
+from kit.portfolio.model import BatchSettings, Call, Step
+from kit.portfolio.namespaces import is_source, qualified, split_tag
+
+_PER_RECORD_SCOPES = frozenset({"foreach", "parallel-foreach"})
+
+
+@dataclass
+class ReachedBatchJob:
+    """A batch job that a job runs, with its settings and steps."""
+
+    name: str
+    settings: BatchSettings
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Reach:
+    """What one job reaches: its batch jobs in order and its calls."""
+
+    batch_jobs: list[ReachedBatchJob] = field(default_factory=list)
+    calls: list[tuple[Call, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the walk stands: multiplicity, step, batch job, flows on the path."""
+
+    per: str
+    step: str | None = None
+    batch_job: str | None = None
+    path: frozenset[str] = frozenset()
+
+
+class Walker:
+    """Walks jobs of one app; remembers which definitions any job reached.
+
+    ``reached`` holds the lxml elements themselves: holding them keeps each
+    element's Python proxy alive, so membership by identity stays reliable.
+    """
+
+    def __init__(self, index: AppIndex) -> None:
+        self.index = index
+        self.reached: set = set()
+
+    def walk_flow(self, definition: Definition, per: str) -> Reach:
+        """Walk a triggered flow (or a Mule 3 batch job with its own input)."""
+        reach = Reach()
+        place = _Place(per=per, path=frozenset({definition.name}))
+        self.reached.add(definition.element)
+        if definition.kind == "batch-job":
+            self._batch_job(definition.element, definition.name, place, reach)
+        else:
+            self._children(definition.element, place, reach, skip_source=True)
+        return reach
+
+    def _children(self, parent, place: _Place, reach: Reach, skip_source=False):
+        first = True
+        for child in parent:
+            if not isinstance(child.tag, str):
+                continue
+            prefix, local = split_tag(child.tag, child.prefix)
+            if first and skip_source and is_source(child, prefix, local):
+                first = False
+                if prefix == "" and local == "poll":
+                    self._children(child, place, reach)
+                continue
+            first = False
+            self._element(child, prefix, local, place, reach)
+
+    def _element(self, element, prefix: str, local: str, place, reach) -> None:
+        if prefix == "" and local == "flow-ref":
+            self._flow_ref(element, place, reach)
+        elif prefix == "" and local in _PER_RECORD_SCOPES:
+            self._children(element, replace(place, per="record"), reach)
+        elif prefix == "batch" and local == "job":
+            name = element.get("jobName") or element.get("name") or "(unnamed)"
+            self._batch_job(element, name, place, reach)
+        elif prefix == "batch" and local == "execute":
+            self._batch_execute(element, place, reach)
+        elif is_operation(prefix, local):
+            self._call(element, prefix, local, place, reach)
+        else:
+            self._children(element, place, reach)
+
+    def _call(self, element, prefix: str, local: str, place, reach) -> None:
+        method, path, config_ref = call_target(self.index, element, prefix)
+        call = Call(
+            component=qualified(prefix, local),
+            per=place.per,
+            step=place.step,
+            method=method,
+            path=path,
+            config_ref=config_ref,
+            file=self.index.file_of(element),
+            line=element.sourceline,
+        )
+        reach.calls.append((call, place.batch_job))
+
+    def _flow_ref(self, element, place: _Place, reach: Reach) -> None:
+        name = element.get("name") or ""
+        if "#[" in name:
+            self.index.finding(
+                "warning",
+                "dynamic-flow-ref",
+                element,
+                f"flow-ref name={name!r} is chosen at run time; its calls are not "
+                "counted. Check the flows it can reach by hand",
+            )
+            return
+        name = self.index.resolve(name, element, "name")
+        if name in place.path:
+            return
+        target = self.index.lookup(self.index.flows, name, self.index.file_of(element))
+        if target is None:
+            self.index.finding(
+                "warning",
+                "unknown-flow-ref",
+                element,
+                f"flow-ref name={name!r} names no flow or sub-flow in this app; "
+                "its calls are not counted. Add the file that defines it",
+            )
+            return
+        self.reached.add(target.element)
+        inner = replace(place, path=place.path | {name})
+        self._children(target.element, inner, reach, skip_source=True)
+
+    def _batch_execute(self, element, place: _Place, reach: Reach) -> None:
+        name = element.get("name") or ""
+        if "#[" in name:
+            self.index.finding(
+                "warning",
+                "dynamic-batch-execute",
+                element,
+                f"batch:execute name={name!r} picks the batch job at run time; no "
+                "batch job is linked. Map it by hand or pass a fixed name",
+            )
+            return
+        name = self.index.resolve(name, element, "name")
+        target = self.index.lookup(
+            self.index.batch_jobs, name, self.index.file_of(element)
+        )
+        if target is None:
+            self.index.finding(
+                "warning",
+                "unknown-batch-job",
+                element,
+                f"batch:execute name={name!r} names no batch job in this app; add "
+                "the file that defines it",
+            )
+            return
+        self.reached.add(target.element)
+        self._batch_job(target.element, name, place, reach)
+
+    def _batch_job(self, element, name: str, place: _Place, reach: Reach) -> None:
+        if any(found.name == name for found in reach.batch_jobs):
+            return
+        self.reached.add(element)
+        found = ReachedBatchJob(name, _batch_settings(self.index, element))
+        reach.batch_jobs.append(found)
+        inside = replace(place, per="run", step=None, batch_job=name)
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            prefix, local = split_tag(child.tag, child.prefix)
+            if local == "input":
+                self._children(child, inside, reach, skip_source=True)
+            elif local == "process-records":
+                self._steps(child, found, inside, reach)
+            elif local == "step":
+                self._step(child, found, inside, reach)
+            elif local == "on-complete":
+                self._children(child, inside, reach)
+            else:
+                self._element(child, prefix, local, inside, reach)
+
+    def _steps(self, parent, found: ReachedBatchJob, place, reach) -> None:
+        for child in parent:
+            if isinstance(child.tag, str) and split_tag(child.tag)[1] == "step":
+                self._step(child, found, place, reach)
+
+    def _step(self, element, found: ReachedBatchJob, place, reach) -> None:
+        name = element.get("name") or f"step{len(found.steps) + 1}"
+        aggregator_size = None
+        in_step = replace(place, per="record", step=name)
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            prefix, local = split_tag(child.tag, child.prefix)
+            if prefix == "batch" and local in ("aggregator", "commit"):
+                aggregator_size = _integer(child.get("size"))
+                self._children(child, replace(in_step, per="block"), reach)
+            else:
+                self._element(child, prefix, local, in_step, reach)
+        found.steps.append(
+            Step(
+                position=len(found.steps) + 1,
+                step=name,
+                accept_policy=element.get("acceptPolicy")
+                or element.get("accept-policy"),
+                accept_expression=element.get("acceptExpression")
+                or element.get("accept-expression"),
+                aggregator_size=aggregator_size,
+                file=self.index.file_of(element),
+                line=element.sourceline,
+            )
+        )
+
+
+def _batch_settings(index: AppIndex, element) -> BatchSettings:
+    """Read Mule 4 camelCase and Mule 3 hyphenated batch attributes alike."""
+
+    def number(*names: str) -> int | None:
+        return _integer(index.attribute(element, *names))
+
+    return BatchSettings(
+        block_size=number("blockSize", "block-size"),
+        max_concurrency=number("maxConcurrency", "max-concurrency"),
+        max_failed_records=number("maxFailedRecords", "max-failed-records"),
+        scheduling_strategy=index.attribute(
+            element, "schedulingStrategy", "scheduling-strategy"
+        ),
+    )
+
+
+def _integer(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,71 @@
+"""Read one untrusted XML file: no DTD, no entities, no network, bounded size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from kit.errors import ParseError
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+_PARSER = _safe_parser()
+
+
+def read_xml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES):
+    """Parse ``path`` safely and return its root element.
+
+    ``shown_as`` is the name used in messages (the path relative to its app).
+    Raises :class:`ParseError` with the line and column of the problem.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ParseError(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; "
+            "split it or raise the limit if you trust it",
+            file=shown_as,
+        )
+    data = path.read_bytes()
+    return parse_xml_bytes(data, shown_as)
+
+
+def parse_xml_bytes(data: bytes, shown_as: str):
+    """Parse XML bytes with the safe parser; refuse any DTD or entity declaration.
+
+    Entities are never expanded and nothing is fetched, even while the parser
+    reads a DOCTYPE; a document that has one is then refused as a whole.
+    """
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (exc.lineno, None)
+        message = exc.msg.split(", line ")[0] if exc.msg else "not well-formed"
+        raise ParseError(
+            f"not well-formed XML at column {column}: {message}. Fix the file in "
+            "Anypoint Studio or an XML editor",
+            file=shown_as,
+            line=line,
+            column=column,
+        ) from None
+    if root.getroottree().docinfo.doctype:
+        raise ParseError(
+            "document declares a DOCTYPE; DTDs and entities are refused for safety. "
+            "Remove the declaration and assess again",
+            file=shown_as,
+            line=data.count(b"\n", 0, max(data.find(b"<!DOCTYPE"), 0)) + 1,
+        )
+    return root
