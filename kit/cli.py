@@ -140,7 +140,7 @@ def _key_values(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _write_json(document: dict, target: str) -> None:
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     if target == "-":
         print(text)
     else:

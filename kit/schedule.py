@@ -298,6 +298,7 @@ def iter_fire_times(schedule: Schedule, start: datetime) -> Iterator[datetime]:
     return (_localise(instant, zone) for instant in _instants(schedule, zone, begin))
 
 
+@lru_cache(maxsize=4096)
 def period_seconds(schedule: Schedule) -> float | None:
     """Return the mean gap between consecutive fire times, in seconds.
 
@@ -328,6 +329,7 @@ def period_seconds(schedule: Schedule) -> float | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def describe(schedule: Schedule) -> str:
     """Describe the schedule in English, with its zone when that is not UTC.
 

@@ -2,6 +2,7 @@
 
 An app is a folder holding ``src/main/mule`` (Mule 4) or ``src/main/app``
 (Mule 3). XML files outside that layout form a loose app named after their folder.
+File paths are kept as strings: a portfolio has tens of thousands of them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 
 from kit.errors import InputError
 
-MULE4_SOURCES = Path("src/main/mule")
-MULE3_SOURCES = Path("src/main/app")
+MULE4_SOURCES = os.path.join("src", "main", "mule")
+MULE3_SOURCES = os.path.join("src", "main", "app")
+RESOURCES = os.path.join("src", "main", "resources")
 PROPERTY_SUFFIXES = (".properties", ".yaml", ".yml")
 _SKIPPED_FOLDERS = {".git", "target", "node_modules", ".mule", "test", ".venv"}
 
@@ -23,14 +25,14 @@ class AppFolder:
     """One app to assess: its name, root, layout version and files."""
 
     name: str
-    root: Path
+    root: str
     mule_version: int | None
-    xml_files: list[Path] = field(default_factory=list)
-    property_files: list[Path] = field(default_factory=list)
+    xml_files: list[str] = field(default_factory=list)
+    property_files: list[str] = field(default_factory=list)
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: str) -> str:
         """The path as shown to users: relative to the app root, with slashes."""
-        return path.relative_to(self.root).as_posix()
+        return path[len(self.root) + 1 :].replace(os.sep, "/")
 
 
 def find_apps(paths: list[Path]) -> list[AppFolder]:
@@ -42,68 +44,81 @@ def find_apps(paths: list[Path]) -> list[AppFolder]:
     for path in paths:
         if not path.exists():
             raise InputError(f"no such file or folder: {str(path)!r}; check the path")
-        apps.extend(_apps_under(path))
+        apps.extend(_apps_under(os.path.normpath(path)))
     return _unique_names(apps)
 
 
-def _layout_version(folder: Path) -> int | None:
-    if (folder / MULE4_SOURCES).is_dir():
+def _layout_version(folder: str) -> int | None:
+    if os.path.isdir(os.path.join(folder, MULE4_SOURCES)):
         return 4
-    if (folder / MULE3_SOURCES).is_dir():
+    if os.path.isdir(os.path.join(folder, MULE3_SOURCES)):
         return 3
     return None
 
 
-def _apps_under(path: Path) -> list[AppFolder]:
-    if path.is_file():
-        loose = AppFolder(path.parent.resolve().name, path.parent, None, [path])
-        return [loose]
+def _apps_under(path: str) -> list[AppFolder]:
+    if os.path.isfile(path):
+        parent = os.path.dirname(path) or "."
+        return [AppFolder(_folder_name(parent), parent, None, [path])]
     version = _layout_version(path)
     if version is not None:
         return [_laid_out_app(path, version)]
 
     apps: list[AppFolder] = []
-    loose: dict[Path, AppFolder] = {}
+    loose: list[AppFolder] = []
     for folder, subfolders, files in os.walk(path):
-        here = Path(folder)
         subfolders.sort()
         kept = []
         for name in subfolders:
-            child = here / name
+            child = os.path.join(folder, name)
             child_version = _layout_version(child)
             if child_version is not None:
                 apps.append(_laid_out_app(child, child_version))
             elif name not in _SKIPPED_FOLDERS:
                 kept.append(name)
         subfolders[:] = kept
-        for name in sorted(files):
-            if name.endswith(".xml"):
-                app = loose.setdefault(here, AppFolder(here.resolve().name, here, None))
-                app.xml_files.append(here / name)
-    for app in loose.values():
-        app.property_files = sorted(
-            file for file in app.root.iterdir() if file.suffix in PROPERTY_SUFFIXES
-        )
-    return apps + list(loose.values())
+        xml_files = sorted(name for name in files if name.endswith(".xml"))
+        if xml_files:
+            app = AppFolder(_folder_name(folder), folder, None)
+            app.xml_files = [os.path.join(folder, name) for name in xml_files]
+            app.property_files = sorted(
+                os.path.join(folder, name)
+                for name in files
+                if name.endswith(PROPERTY_SUFFIXES)
+            )
+            loose.append(app)
+    return apps + loose
 
 
-def _laid_out_app(root: Path, version: int) -> AppFolder:
-    sources = root / (MULE4_SOURCES if version == 4 else MULE3_SOURCES)
-    resources = root / "src/main/resources"
+def _laid_out_app(root: str, version: int) -> AppFolder:
+    sources = os.path.join(root, MULE4_SOURCES if version == 4 else MULE3_SOURCES)
     property_files = [
         file
-        for folder in (resources, sources)
-        if folder.is_dir()
-        for file in folder.rglob("*")
-        if file.suffix in PROPERTY_SUFFIXES and file.is_file()
+        for folder in (os.path.join(root, RESOURCES), sources)
+        for file in _files_under(folder, PROPERTY_SUFFIXES)
     ]
     return AppFolder(
-        name=root.resolve().name,
+        name=_folder_name(root),
         root=root,
         mule_version=version,
-        xml_files=sorted(sources.rglob("*.xml")),
+        xml_files=sorted(_files_under(sources, (".xml",))),
         property_files=sorted(property_files),
     )
+
+
+def _files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
+    return [
+        os.path.join(here, name)
+        for here, _, files in os.walk(folder)
+        for name in files
+        if name.endswith(suffixes)
+    ]
+
+
+def _folder_name(folder: str) -> str:
+    """The folder's own name, also for ``.`` or a trailing ``..``."""
+    name = os.path.basename(folder)
+    return name if name not in ("", ".", "..") else Path(folder).resolve().name
 
 
 def _unique_names(apps: list[AppFolder]) -> list[AppFolder]:
@@ -113,5 +128,6 @@ def _unique_names(apps: list[AppFolder]) -> list[AppFolder]:
         counts[app.name] = counts.get(app.name, 0) + 1
     for app in apps:
         if counts[app.name] > 1:
-            app.name = f"{app.root.resolve().parent.name}/{app.name}"
+            parent = _folder_name(os.path.dirname(os.path.abspath(app.root)))
+            app.name = f"{parent}/{app.name}"
     return apps

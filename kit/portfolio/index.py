@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kit.portfolio.model import Finding
-from kit.portfolio.namespaces import split_tag
+from kit.portfolio.namespaces import name_of
 from kit.portfolio.properties import Properties
 
 
@@ -36,14 +36,15 @@ class AppIndex:
     order: list[Definition] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     _files: dict = field(default_factory=dict)
+    _seen: set[Finding] = field(default_factory=set)
 
     def add_file(self, root, shown_as: str) -> None:
         """Index the top-level definitions of one parsed ``<mule>`` document."""
         self._files[root] = shown_as
         for child in root:
-            if not isinstance(child.tag, str):
+            prefix, local = name_of(child)
+            if not local:
                 continue
-            prefix, local = split_tag(child.tag)
             name = child.get("name") or child.get("jobName")
             if not name:
                 continue
@@ -95,17 +96,22 @@ class AppIndex:
         message: str,
         file: str | None = None,
     ) -> None:
-        """Record a finding at ``element``'s file and line."""
-        self.findings.append(
-            Finding(
-                severity,
-                code,
-                file or self.file_of(element),
-                element.sourceline if element is not None else None,
-                message,
-                self.app,
-            )
+        """Record a finding at ``element``'s file and line, once however often seen.
+
+        A sub-flow reached by several jobs is walked once per job; its findings
+        are still reported once.
+        """
+        finding = Finding(
+            severity,
+            code,
+            file or self.file_of(element),
+            element.sourceline if element is not None else None,
+            message,
+            self.app,
         )
+        if finding not in self._seen:
+            self._seen.add(finding)
+            self.findings.append(finding)
 
     def attribute(self, element, *names: str) -> str | None:
         """Read the first present attribute of ``names``, placeholders resolved."""

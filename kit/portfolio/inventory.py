@@ -18,7 +18,7 @@ from kit.errors import InputError, ParseError
 from kit.portfolio.apps import AppFolder, find_apps
 from kit.portfolio.index import AppIndex
 from kit.portfolio.model import App, Finding, FlowInfo, Inventory, Job
-from kit.portfolio.namespaces import CORE, split_tag
+from kit.portfolio.namespaces import CORE, name_of
 from kit.portfolio.properties import Properties, read_property_file
 from kit.portfolio.triggers import mode_of, read_trigger
 from kit.portfolio.wiring import Reach, Walker
@@ -88,7 +88,7 @@ def _assess_app(
     inventory.apps.append(
         App(
             folder.name,
-            folder.root.as_posix(),
+            folder.root,
             version,
             len(folder.xml_files),
             len(folder.property_files),
@@ -170,15 +170,13 @@ def _guess_version(roots: list) -> int | None:
     votes = {3: 0, 4: 0}
     for root in roots:
         for child in root:
-            if not isinstance(child.tag, str):
+            prefix, local = name_of(child)
+            if not local:
                 continue
-            prefix, local = split_tag(child.tag)
             if prefix == "batch" and local == "job":
                 votes[3] += 1
             for element in (child, *child[:2]):
-                if not isinstance(element.tag, str):
-                    continue
-                local = split_tag(element.tag)[1]
+                local = name_of(element)[1]
                 votes[3] += local in _MULE3_SIGNS
                 votes[4] += local in _MULE4_SIGNS
     if votes[3] == votes[4]:

@@ -6,7 +6,7 @@ one row of the matching DuckDB table.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -77,7 +77,16 @@ class Call:
     line: int | None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {
+            "component": self.component,
+            "per": self.per,
+            "step": self.step,
+            "method": self.method,
+            "path": self.path,
+            "config_ref": self.config_ref,
+            "file": self.file,
+            "line": self.line,
+        }
 
 
 @dataclass(frozen=True)

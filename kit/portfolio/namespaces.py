@@ -97,13 +97,28 @@ def conventional_prefix(namespace: str | None, fallback: str | None = None) -> s
     return fallback or namespace.rstrip("/").rsplit("/", 1)[-1]
 
 
-@lru_cache(maxsize=4096)
-def split_tag(tag: str, prefix_hint: str | None = None) -> tuple[str, str]:
-    """Return ``(prefix, local name)`` of an lxml tag such as ``{uri}name``."""
+_NAMES: dict[str, tuple[str, str]] = {}
+
+
+def name_of(element) -> tuple[str, str]:
+    """Return ``(prefix, local name)`` of an element; ``("", "")`` for a comment.
+
+    Names are cached per tag: a portfolio repeats a few hundred tags millions
+    of times. A namespace outside Mule's takes the prefix the file gives it.
+    """
+    tag = element.tag
+    known = _NAMES.get(tag)
+    if known is not None:
+        return known
+    if not isinstance(tag, str):
+        return "", ""
     if tag[:1] != "{":
-        return "", tag
-    namespace, local = tag[1:].split("}", 1)
-    return conventional_prefix(namespace, prefix_hint), local
+        name = ("", tag)
+    else:
+        namespace, local = tag[1:].split("}", 1)
+        name = (conventional_prefix(namespace, element.prefix), local)
+    _NAMES[tag] = name
+    return name
 
 
 def qualified(prefix: str, local: str) -> str:

@@ -69,12 +69,18 @@ def flatten_yaml(document: object, prefix: str = "") -> dict[str, str]:
     return values
 
 
-def read_property_file(path: Path, shown_as: str) -> dict[str, str]:
+def read_property_file(path: str | Path, shown_as: str) -> dict[str, str]:
     """Read one ``.properties`` or ``.yaml`` file into flat keys."""
-    if path.stat().st_size > MAX_PROPERTY_FILE_BYTES:
-        raise ParseError("property file too large to read; skipped", file=shown_as)
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".properties":
+    with open(path, "rb") as file:
+        data = file.read(MAX_PROPERTY_FILE_BYTES + 1)
+    if len(data) > MAX_PROPERTY_FILE_BYTES:
+        raise ParseError(
+            f"property file is over {MAX_PROPERTY_FILE_BYTES:,} bytes; its keys are "
+            "not used. Shorten it",
+            file=shown_as,
+        )
+    text = data.decode("utf-8", errors="replace")
+    if str(path).endswith(".properties"):
         return read_properties_text(text)
     try:
         return flatten_yaml(yaml.safe_load(text))

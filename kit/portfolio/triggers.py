@@ -6,7 +6,7 @@ source), ``message`` (a broker subscription) and ``request`` (an HTTP listener).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from kit import schedule
 from kit.errors import InputError
@@ -16,8 +16,8 @@ from kit.portfolio.namespaces import (
     MESSAGING_PREFIXES,
     REQUEST_PREFIXES,
     is_source,
+    name_of,
     qualified,
-    split_tag,
 )
 
 # Mule's documented defaults: fixed frequency 1000 in milliseconds, poll 1000 ms.
@@ -52,9 +52,9 @@ class _Timing:
 def find_source(index: AppIndex, flow) -> tuple[object, str, str] | None:
     """Return the flow's message source element with its prefix and local name."""
     for child in flow:
-        if not isinstance(child.tag, str):
+        prefix, local = name_of(child)
+        if not local:
             continue
-        prefix, local = split_tag(child.tag, child.prefix)
         if prefix == "doc" or local == "description":
             continue
         if prefix == "batch" and local == "input":
@@ -73,18 +73,15 @@ def read_trigger(index: AppIndex, flow) -> Trigger | None:
     source, prefix, local = found
     kind = _kind_of(index, source, prefix, local)
     timing = _timing_of(index, source, prefix, local, kind)
-    trigger = Trigger(
-        kind=kind,
-        source=qualified(prefix, local),
-        disallow_concurrent=_disallows_concurrency(source, flow),
-    )
+    name = qualified(prefix, local)
+    disallow = _disallows_concurrency(source, flow)
     if timing is None:
-        return trigger
-    if kind in ("cron", "fixed-frequency") and timing.cron is None:
-        kind = "fixed-frequency"
-    elif kind in ("cron", "fixed-frequency"):
-        kind = "cron"
-    return _measure(index, source, replace(trigger, kind=kind), timing)
+        return Trigger(kind=kind, source=name, disallow_concurrent=disallow)
+    if kind in ("cron", "fixed-frequency"):
+        kind = "fixed-frequency" if timing.cron is None else "cron"
+    return _measure(
+        index, source, Trigger(kind, name, disallow_concurrent=disallow), timing
+    )
 
 
 def _disallows_concurrency(source, flow) -> bool:
@@ -141,9 +138,9 @@ def _timing_of(
 def _strategy_timing(index: AppIndex, strategy) -> _Timing:
     """Read a Mule 4 ``<scheduling-strategy>``: ``<fixed-frequency>`` or ``<cron>``."""
     for child in strategy:
-        if not isinstance(child.tag, str):
+        _, local = name_of(child)
+        if not local:
             continue
-        _, local = split_tag(child.tag)
         if local == "cron":
             return _cron_timing(index, child, "expression")
         if local == "fixed-frequency":
@@ -154,9 +151,9 @@ def _strategy_timing(index: AppIndex, strategy) -> _Timing:
 def _poll_timing(index: AppIndex, poll) -> _Timing:
     """Read a Mule 3 ``<poll>``: ``frequency``, or a fixed-frequency or cron child."""
     for child in poll:
-        if not isinstance(child.tag, str):
+        _, local = name_of(child)
+        if not local:
             continue
-        _, local = split_tag(child.tag)
         if local == "cron-scheduler":
             return _cron_timing(index, child, "expression")
         if local == "fixed-frequency-scheduler":
@@ -220,20 +217,27 @@ def _frequency_timing(index: AppIndex, element) -> _Timing:
         for name, value in (("frequency", frequency), ("timeUnit", unit))
         if value is None
     )
-    unit = unit or DEFAULT_TIME_UNIT
+    unit = DEFAULT_TIME_UNIT if unit is None else unit
+    if frequency is None:
+        frequency = str(DEFAULT_FREQUENCY)
     return _Timing(
-        frequency_ms=_milliseconds(
-            index, element, frequency or str(DEFAULT_FREQUENCY), unit
-        ),
+        frequency_ms=_milliseconds(index, element, frequency, unit),
         start_delay_ms=_milliseconds(index, element, delay or "0", unit),
         defaulted=defaulted,
     )
 
 
 def _milliseconds(index: AppIndex, element, value: str, unit: str) -> int | None:
+    """Convert a frequency to milliseconds; None when it cannot be known.
+
+    A value still holding an unresolved placeholder was already reported as
+    such, so it gives no second finding.
+    """
     try:
         return schedule.to_milliseconds(float(value), unit)
     except (InputError, ValueError):
+        if "${" in value:
+            return None
         index.finding(
             "error",
             "invalid-frequency",
@@ -245,10 +249,9 @@ def _milliseconds(index: AppIndex, element, value: str, unit: str) -> int | None
 
 
 def _measure(index: AppIndex, source, trigger: Trigger, timing: _Timing) -> Trigger:
-    """Check the schedule and add its period and English description."""
+    """Check the schedule; return the trigger with its period and description."""
     zone_name = timing.time_zone or "UTC"
-    _, zone_ok = schedule.zone_or_utc(zone_name)
-    if not zone_ok:
+    if not schedule.zone_or_utc(zone_name)[1]:
         index.finding(
             "warning",
             "invalid-time-zone",
@@ -257,13 +260,6 @@ def _measure(index: AppIndex, source, trigger: Trigger, timing: _Timing) -> Trig
             "IANA zone id such as 'Europe/Paris'",
         )
         zone_name = "UTC"
-    measured = replace(
-        trigger,
-        cron=timing.cron,
-        time_zone=zone_name if timing.cron else None,
-        frequency_ms=timing.frequency_ms,
-        defaulted=timing.defaulted,
-    )
     if timing.defaulted:
         assumed = "; ".join(_DEFAULT_MEANINGS[name] for name in timing.defaulted)
         index.finding(
@@ -273,42 +269,56 @@ def _measure(index: AppIndex, source, trigger: Trigger, timing: _Timing) -> Trig
             f"{trigger.source} leaves {', '.join(timing.defaulted)} unset, so "
             f"Mule's default is assumed: {assumed}. Set it explicitly to be sure",
         )
-    plan = _schedule_of(index, source, measured, timing)
-    if plan is None:
-        return measured
-    return replace(
-        measured,
-        period_s=schedule.period_seconds(plan),
-        description=schedule.describe(plan),
+    if timing.cron is not None:
+        timing.time_zone = zone_name
+    plan = _schedule_of(index, source, timing)
+    return Trigger(
+        kind=trigger.kind,
+        source=trigger.source,
+        cron=timing.cron,
+        time_zone=timing.time_zone if timing.cron else None,
+        frequency_ms=timing.frequency_ms,
+        period_s=schedule.period_seconds(plan) if plan else None,
+        description=schedule.describe(plan) if plan else None,
+        defaulted=timing.defaulted,
+        disallow_concurrent=trigger.disallow_concurrent,
     )
 
 
-def _schedule_of(
-    index: AppIndex, source, trigger: Trigger, timing: _Timing
-) -> schedule.Schedule | None:
-    if trigger.cron is not None:
+def _schedule_of(index: AppIndex, source, timing: _Timing) -> schedule.Schedule | None:
+    if timing.cron is not None:
+        if "${" in timing.cron:
+            return None
         try:
-            schedule.check_cron(trigger.cron)
+            schedule.check_cron(timing.cron)
         except InputError as exc:
             index.finding("error", "invalid-cron", source, str(exc))
             return None
         return schedule.Schedule(
-            "cron", cron=trigger.cron, time_zone=trigger.time_zone or "UTC"
+            "cron", cron=timing.cron, time_zone=timing.time_zone or "UTC"
         )
-    if trigger.frequency_ms is None or trigger.frequency_ms <= 0:
-        if trigger.frequency_ms is not None:
+    if timing.frequency_ms is None or timing.frequency_ms <= 0:
+        if timing.frequency_ms is not None:
             index.finding(
                 "error",
                 "invalid-frequency",
                 source,
-                f"frequency of {trigger.frequency_ms} ms never fires; use a "
+                f"frequency of {timing.frequency_ms} ms never fires; use a "
                 "positive frequency",
             )
         return None
+    delay = timing.start_delay_ms or 0
+    if delay < 0:
+        index.finding(
+            "warning",
+            "invalid-frequency",
+            source,
+            f"start delay of {delay} ms is negative; no delay is assumed",
+        )
     return schedule.Schedule(
         "fixed-frequency",
-        frequency_ms=trigger.frequency_ms,
-        start_delay_ms=timing.start_delay_ms or 0,
+        frequency_ms=timing.frequency_ms,
+        start_delay_ms=max(delay, 0),
     )
 
 
@@ -331,6 +341,6 @@ def mode_of(trigger: Trigger, micro_batch_threshold_s: float) -> str:
 
 def _child(element, local_name: str):
     for child in element:
-        if isinstance(child.tag, str) and split_tag(child.tag)[1] == local_name:
+        if name_of(child)[1] == local_name:
             return child
     return None

@@ -8,14 +8,50 @@ a batch job's input and on-complete phases.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kit.portfolio.calls import call_target, is_operation
 from kit.portfolio.index import AppIndex, Definition
 from kit.portfolio.model import BatchSettings, Call, Step
-from kit.portfolio.namespaces import is_source, qualified, split_tag
+from kit.portfolio.namespaces import is_source, name_of, qualified
 
 _PER_RECORD_SCOPES = frozenset({"foreach", "parallel-foreach"})
+
+# What the walk does with an element, decided once per tag.
+_COMMENT = "comment"
+_CONTAINER = "container"
+_OPERATION = "operation"
+_FLOW_REF = "flow-ref"
+_PER_RECORD_SCOPE = "per-record-scope"
+_BATCH_JOB = "batch-job"
+_BATCH_EXECUTE = "batch-execute"
+_POLL = "poll"
+_ROLES: dict[str, tuple[str, str, str]] = {}
+
+
+def _role_of(element) -> tuple[str, str, str]:
+    """Return the element's prefix, local name and role in the walk."""
+    known = _ROLES.get(element.tag)
+    if known is not None:
+        return known
+    prefix, local = name_of(element)
+    if not local:
+        return "", "", _COMMENT
+    if prefix == "" and local == "flow-ref":
+        role = _FLOW_REF
+    elif prefix == "" and local == "poll":
+        role = _POLL
+    elif prefix == "" and local in _PER_RECORD_SCOPES:
+        role = _PER_RECORD_SCOPE
+    elif prefix == "batch" and local in ("job", "execute"):
+        role = _BATCH_JOB if local == "job" else _BATCH_EXECUTE
+    elif is_operation(prefix, local):
+        role = _OPERATION
+    else:
+        role = _CONTAINER
+    _ROLES[element.tag] = (prefix, local, role)
+    return prefix, local, role
 
 
 @dataclass
@@ -35,8 +71,7 @@ class Reach:
     calls: list[tuple[Call, str | None]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
     """Where the walk stands: multiplicity, step, batch job, flows on the path."""
 
     per: str
@@ -68,33 +103,37 @@ class Walker:
         return reach
 
     def _children(self, parent, place: _Place, reach: Reach, skip_source=False):
-        first = True
-        for child in parent:
-            if not isinstance(child.tag, str):
-                continue
-            prefix, local = split_tag(child.tag, child.prefix)
-            if first and skip_source and is_source(child, prefix, local):
-                first = False
-                if prefix == "" and local == "poll":
+        children = iter(parent)
+        if skip_source:
+            for child in children:
+                prefix, local, role = _role_of(child)
+                if role == _COMMENT:
+                    continue
+                if not is_source(child, prefix, local):
+                    self._element(child, prefix, local, role, place, reach)
+                elif role == _POLL:
                     self._children(child, place, reach)
-                continue
-            first = False
-            self._element(child, prefix, local, place, reach)
+                break
+        for child in children:
+            prefix, local, role = _role_of(child)
+            if role != _COMMENT:
+                self._element(child, prefix, local, role, place, reach)
 
-    def _element(self, element, prefix: str, local: str, place, reach) -> None:
-        if prefix == "" and local == "flow-ref":
+    def _element(self, element, prefix, local, role, place, reach) -> None:
+        if role in (_CONTAINER, _POLL):
+            if len(element):
+                self._children(element, place, reach)
+        elif role == _OPERATION:
+            self._call(element, prefix, local, place, reach)
+        elif role == _FLOW_REF:
             self._flow_ref(element, place, reach)
-        elif prefix == "" and local in _PER_RECORD_SCOPES:
-            self._children(element, replace(place, per="record"), reach)
-        elif prefix == "batch" and local == "job":
+        elif role == _PER_RECORD_SCOPE:
+            self._children(element, place._replace(per="record"), reach)
+        elif role == _BATCH_JOB:
             name = element.get("jobName") or element.get("name") or "(unnamed)"
             self._batch_job(element, name, place, reach)
-        elif prefix == "batch" and local == "execute":
+        elif role == _BATCH_EXECUTE:
             self._batch_execute(element, place, reach)
-        elif is_operation(prefix, local):
-            self._call(element, prefix, local, place, reach)
-        else:
-            self._children(element, place, reach)
 
     def _call(self, element, prefix: str, local: str, place, reach) -> None:
         method, path, config_ref = call_target(self.index, element, prefix)
@@ -135,7 +174,7 @@ class Walker:
             )
             return
         self.reached.add(target.element)
-        inner = replace(place, path=place.path | {name})
+        inner = place._replace(path=place.path | {name})
         self._children(target.element, inner, reach, skip_source=True)
 
     def _batch_execute(self, element, place: _Place, reach: Reach) -> None:
@@ -171,11 +210,11 @@ class Walker:
         self.reached.add(element)
         found = ReachedBatchJob(name, _batch_settings(self.index, element))
         reach.batch_jobs.append(found)
-        inside = replace(place, per="run", step=None, batch_job=name)
+        inside = _Place("run", None, name, place.path)
         for child in element:
-            if not isinstance(child.tag, str):
+            prefix, local = name_of(child)
+            if not local:
                 continue
-            prefix, local = split_tag(child.tag, child.prefix)
             if local == "input":
                 self._children(child, inside, reach, skip_source=True)
             elif local == "process-records":
@@ -185,26 +224,26 @@ class Walker:
             elif local == "on-complete":
                 self._children(child, inside, reach)
             else:
-                self._element(child, prefix, local, inside, reach)
+                self._element(child, prefix, local, _role_of(child)[2], inside, reach)
 
     def _steps(self, parent, found: ReachedBatchJob, place, reach) -> None:
         for child in parent:
-            if isinstance(child.tag, str) and split_tag(child.tag)[1] == "step":
+            if name_of(child)[1] == "step":
                 self._step(child, found, place, reach)
 
     def _step(self, element, found: ReachedBatchJob, place, reach) -> None:
         name = element.get("name") or f"step{len(found.steps) + 1}"
         aggregator_size = None
-        in_step = replace(place, per="record", step=name)
+        in_step = place._replace(per="record", step=name)
         for child in element:
-            if not isinstance(child.tag, str):
+            prefix, local = name_of(child)
+            if not local:
                 continue
-            prefix, local = split_tag(child.tag, child.prefix)
             if prefix == "batch" and local in ("aggregator", "commit"):
                 aggregator_size = _integer(child.get("size"))
-                self._children(child, replace(in_step, per="block"), reach)
+                self._children(child, in_step._replace(per="block"), reach)
             else:
-                self._element(child, prefix, local, in_step, reach)
+                self._element(child, prefix, local, _role_of(child)[2], in_step, reach)
         found.steps.append(
             Step(
                 position=len(found.steps) + 1,

@@ -26,20 +26,21 @@ def _safe_parser() -> etree.XMLParser:
 _PARSER = _safe_parser()
 
 
-def read_xml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES):
+def read_xml(path: str | Path, shown_as: str, max_bytes: int | None = None):
     """Parse ``path`` safely and return its root element.
 
     ``shown_as`` is the name used in messages (the path relative to its app).
     Raises :class:`ParseError` with the line and column of the problem.
     """
-    size = path.stat().st_size
-    if size > max_bytes:
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    with open(path, "rb") as file:
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
         raise ParseError(
-            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; "
-            "split it or raise the limit if you trust it",
+            f"file is over the {max_bytes:,}-byte limit; split it, or raise the "
+            "limit if you trust it",
             file=shown_as,
         )
-    data = path.read_bytes()
     return parse_xml_bytes(data, shown_as)
 
 

@@ -1,0 +1,168 @@
+"""The inventory end to end: the command, its JSON contract, tables and secrets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kit.cli import main
+from kit.portfolio import StrictStop, take_inventory
+from tests.conftest import FIXTURES, ROOT
+
+SAMPLE_APPS = ROOT / "data" / "apps"
+PLACEHOLDERS = FIXTURES / "portfolio" / "placeholders" / "input"
+BAD_INPUT = FIXTURES / "portfolio" / "bad-input" / "input"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, dict]:
+    status = main(["inventory", *arguments, "--json", "-"])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_sample_portfolio_matches_the_hand_made_table() -> None:
+    """The bundled apps give the 17 jobs and 47 calls counted by hand."""
+    inventory = take_inventory([SAMPLE_APPS])
+    kinds = Counter(job.trigger.kind for job in inventory.jobs)
+    pers = Counter(call.per for job in inventory.jobs for call in job.calls)
+    assert len(inventory.apps) == 8 and len(inventory.jobs) == 17
+    assert kinds == {
+        "cron": 5,
+        "fixed-frequency": 7,
+        "listener": 1,
+        "message": 3,
+        "request": 1,
+    }
+    assert pers == {"record": 27, "block": 6, "run": 14}
+    assert not inventory.has_errors
+
+
+def test_the_three_orders_shapes_have_their_modes() -> None:
+    """Nightly batch, five-minute micro-batch and MQ streaming are told apart."""
+    inventory = take_inventory([SAMPLE_APPS])
+    modes = {
+        job.app: job.mode for job in inventory.jobs if job.app.startswith("orders")
+    }
+    assert modes == {
+        "orders-nightly-batch": "batch",
+        "orders-micro-batch": "micro-batch",
+        "orders-streaming": "streaming",
+    }
+
+
+def test_json_contract_has_the_documented_fields(capsys) -> None:
+    """Every job, trigger, call and finding carries exactly the contract's keys."""
+    status, document = run_json(capsys, str(SAMPLE_APPS))
+    assert status == 0
+    assert set(document) == {"jobs", "findings"}
+    job = document["jobs"][0]
+    assert set(job) == {
+        "app", "file", "line", "flow", "batch_job", "mode", "trigger", "steps", "calls"
+    }  # fmt: skip
+    assert set(job["trigger"]) == {
+        "kind", "source", "cron", "time_zone", "frequency_ms", "period_s",
+        "description", "defaulted",
+    }  # fmt: skip
+    call = next(call for job in document["jobs"] for call in job["calls"])
+    assert set(call) == {
+        "component", "per", "step", "method", "path", "config_ref", "file", "line"
+    }  # fmt: skip
+    assert set(document["findings"][0]) == {
+        "severity",
+        "code",
+        "file",
+        "line",
+        "message",
+    }
+
+
+def test_error_findings_exit_1_and_strict_exits_2(capsys) -> None:
+    """Bad files give exit 1 with the rest assessed; --strict stops with exit 2."""
+    status, document = run_json(capsys, str(BAD_INPUT))
+    assert status == 1
+    assert [job["flow"] for job in document["jobs"]] == [
+        "stillAssessed",
+        "badCron",
+        "badZone",
+    ]
+    assert main(["inventory", str(BAD_INPUT), "--strict", "--json", "-"]) == 2
+    assert "bomb.xml" in capsys.readouterr().err
+
+
+def test_strict_mode_raises_at_the_first_error() -> None:
+    """In strict mode the library raises StrictStop naming the file."""
+    with pytest.raises(StrictStop, match=r"bomb\.xml"):
+        take_inventory([BAD_INPUT], strict=True)
+
+
+def test_missing_path_is_a_usage_error(capsys, tmp_path: Path) -> None:
+    """A path that does not exist exits 2 with a message naming it."""
+    assert main(["inventory", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_property_override_resolves_a_placeholder(capsys) -> None:
+    """--property fills a key the files leave unresolved and clears its warning."""
+    _, before = run_json(capsys, str(PLACEHOLDERS))
+    _, after = run_json(capsys, str(PLACEHOLDERS), "--property", "api.version=v2")
+    path_after = after["jobs"][0]["calls"][0]["path"]
+    assert path_after == "/billing/invoices/v2?token=****"
+    assert any(f["code"] == "unresolved-placeholder" for f in before["findings"])
+    assert not any(f["code"] == "unresolved-placeholder" for f in after["findings"])
+
+
+def test_micro_batch_threshold_moves_the_boundary(capsys) -> None:
+    """A 30-minute threshold turns the half-hourly credit-notes job into micro-batch."""
+    _, document = run_json(
+        capsys, str(SAMPLE_APPS / "invoices-export"), "--micro-batch-threshold", "30"
+    )
+    modes = {job["flow"]: job["mode"] for job in document["jobs"]}
+    assert modes["credit-notes-export-flow"] == "micro-batch"
+
+
+def test_tables_hold_the_inventory_and_no_secret(tmp_path: Path, capsys) -> None:
+    """--db writes every table; no property value of a credential reaches it."""
+    database = tmp_path / "assessment.duckdb"
+    main(["inventory", str(SAMPLE_APPS), str(PLACEHOLDERS), "--db", str(database)])
+    capsys.readouterr()
+    with duckdb.connect(str(database), read_only=True) as con:
+        counts = {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("apps", "flows", "jobs", "steps", "calls", "findings")
+        }
+        dump = " ".join(
+            str(row)
+            for table in counts
+            for row in con.execute(f"SELECT * FROM {table}").fetchall()
+        )
+    assert counts["apps"] == 9 and counts["jobs"] == 18
+    assert min(counts.values()) > 0
+    for secret in ("changeit", "s3cr3t-token-value", "hunter2"):
+        assert secret not in dump
+
+
+def test_rerunning_replaces_rather_than_appends(tmp_path: Path, capsys) -> None:
+    """Taking the inventory twice into one file leaves one copy of each row."""
+    database = tmp_path / "assessment.duckdb"
+    for _ in range(2):
+        main(["inventory", str(SAMPLE_APPS), "--db", str(database)])
+    capsys.readouterr()
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM jobs").fetchone()[0] == 17
+
+
+def test_oversized_file_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """A file above the size cap is an error finding, not a parse."""
+    monkeypatch.setattr("kit.portfolio.xmlfile.MAX_FILE_BYTES", 100)
+    big = tmp_path / "big.xml"
+    big.write_text(
+        "<mule xmlns='http://www.mulesoft.org/schema/mule/core'>"
+        + " " * 200
+        + "</mule>"
+    )
+    inventory = take_inventory([big])
+    assert [f.code for f in inventory.findings] == ["xml-invalid"]
+    assert "limit" in inventory.findings[0].message
