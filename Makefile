@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/kit demo --out build
+	$(BIN)/kit inventory data/apps --db build/assessment.duckdb
 
 test: $(STAMP)
 	$(BIN)/ruff format --check kit tests benchmarks
