@@ -15,7 +15,9 @@ from pathlib import Path
 
 from kit import __version__
 from kit.errors import InputError, KitError
+from kit.estimate import estimate_scenario
 from kit.portfolio import Inventory, take_inventory, write_inventory
+from kit.scenario import load_scenario
 from kit.store import open_store
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
         help="schedules at most this far apart count as micro-batch (default 15)",
     )
     inventory.set_defaults(run=run_inventory)
+
+    estimate = commands.add_parser(
+        "estimate", help="freshness and API load under batch, micro-batch, streaming"
+    )
+    estimate.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    estimate.add_argument("--json", metavar="FILE", help="write JSON; '-' for stdout")
+    estimate.set_defaults(run=run_estimate)
     return parser
 
 
@@ -93,6 +102,43 @@ def run_inventory(arguments: argparse.Namespace) -> int:
     else:
         print(summarise_inventory(inventory))
     return EXIT_FINDINGS if inventory.has_errors else EXIT_OK
+
+
+def run_estimate(arguments: argparse.Namespace) -> int:
+    """``kit estimate SCENARIO.toml``: closed-form figures for one scenario."""
+    figures = estimate_scenario(load_scenario(arguments.scenario))
+    if arguments.json:
+        _write_json(figures, arguments.json)
+    else:
+        print(summarise_estimate(figures))
+    return EXIT_OK
+
+
+def summarise_estimate(figures: dict) -> str:
+    """A few plain lines: latency per mode, API peaks and the recommendation."""
+    streaming, micro, batch = (
+        figures["streaming"],
+        figures["micro_batch"],
+        figures["batch"],
+    )
+    peaks = figures["enrichment"]["peak_calls_per_min"]
+    lines = [
+        f"scenario {figures['scenario']}",
+        f"  streaming    p95 {_seconds(streaming['latency_p95_s'])}, "
+        f"utilisation {streaming['utilisation']:.2f}, "
+        f"API peak {peaks['streaming']:.0f}/min",
+        f"  micro-batch  p95 {_seconds(micro['latency_p95_s'])}, "
+        f"API peak {peaks['micro_batch']:.0f}/min",
+        f"  batch        max {_seconds(batch['latency_max_s'])}, "
+        f"run {_seconds(batch['run_duration_s'])}, API peak {peaks['batch']:.0f}/min",
+        f"recommendation: {figures['recommendation']['mode']}: "
+        f"{figures['recommendation']['reason']}",
+    ]
+    return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "unbounded" if value is None else f"{value:,.1f} s"
 
 
 def summarise_inventory(inventory: Inventory) -> str:

@@ -1,0 +1,254 @@
+"""Closed-form estimates of freshness and API load, one model per module.
+
+``estimate_scenario`` runs them all on one scenario and returns the figures as
+a JSON-ready dict: streaming (``streaming``, with ``erlang`` and ``sojourn``),
+micro-batch (``micro_batch``), batch (``batch``), the enrichment cache
+(``cache``) and API load (``load``), and the mode to move to (``recommend``).
+
+How the scenario becomes model inputs:
+
+- arrival rate λ: ``arrivals.rate_per_s``, or the mean of ``hourly_rates`` for
+  a profile (the batch model uses the whole profile, and the peak minute of
+  API calls the busiest hour); for ``records`` the caller sets ``rate_per_s``
+  from the file. Arrivals are Poisson (ca² = 1).
+- service: ``service.mean_s`` with cv² = 1 (exponential), 0 (constant) or
+  ``service.cv``² (lognormal, gamma, empirical).
+- enrichment: each record makes ``calls_per_record`` lookups; a share 1 − H
+  miss the cache and add ``latency_s`` each. The effective service time is
+  S + X·latency_s with X ~ Binomial(calls, 1 − H) independent of S: mean
+  E[S] + calls·(1 − H)·latency_s, variance Var(S) + calls·H·(1 − H)·latency_s².
+  With no calls, the hit ratio is None and the API sees nothing.
+- micro-batch: a slice processes min(limit, λT) records with ``concurrency``
+  workers in min(limit, λT)·E[S_eff]/concurrency seconds.
+- batch: the runs fire at the cron's fire times over whole weeks from the
+  schedule's reference Monday (``kit.schedule.PERIOD_WINDOW_START``), enough
+  weeks to hold its period; each run takes the records that arrived since the
+  previous one, λ·window/fires on average, in records·E[S_eff]/concurrency s.
+- failures (redeliveries, dead letters) are left to the simulator.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from kit.errors import InputError
+from kit.estimate.batch import BatchEstimate, estimate_batch
+from kit.estimate.cache import hit_ratio
+from kit.estimate.load import (
+    EnrichmentLoad,
+    api_calls_per_second,
+    batch_peak_calls_per_minute,
+    micro_batch_peak_calls_per_minute,
+    rate_limit_headroom,
+    streaming_peak_calls_per_minute,
+)
+from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
+from kit.estimate.recommend import Recommendation, recommend
+from kit.estimate.streaming import StreamingEstimate, estimate_streaming
+from kit.scenario import Batch, Scenario
+from kit.schedule import (
+    PERIOD_WINDOW_START,
+    Schedule,
+    fire_times,
+    period_seconds,
+    zone_or_utc,
+)
+
+DAY_S = 86400.0
+WEEK_S = 7 * DAY_S
+
+__all__ = [
+    "BatchEstimate",
+    "EnrichmentLoad",
+    "MicroBatchEstimate",
+    "Recommendation",
+    "StreamingEstimate",
+    "estimate_scenario",
+]
+
+_STREAMING_KEYS = (
+    "utilisation",
+    "stable",
+    "p_wait",
+    "wait_mean_s",
+    "latency_mean_s",
+    "latency_p95_s",
+    "min_consumers_for_slo",
+)
+_MICRO_BATCH_KEYS = (
+    "stable",
+    "latency_mean_s",
+    "latency_p95_s",
+    "backlog_growth_per_h",
+)
+_BATCH_KEYS = ("run_duration_s", "latency_mean_s", "latency_max_s")
+
+
+def estimate_scenario(
+    scenario: Scenario, timetable: tuple[Sequence[float], float] | None = None
+) -> dict[str, Any]:
+    """Estimate every mode for one scenario and recommend one, as a JSON-ready dict.
+
+    ``timetable`` is the batch's fire times as offsets into a repeating window
+    and the window's length in seconds; by default it comes from the scenario's
+    cron (see :func:`batch_timetable`).
+
+    >>> figures = estimate_scenario(Scenario())
+    >>> figures["recommendation"]["mode"], figures["streaming"]["stable"]
+    ('streaming', True)
+    """
+    fires, window_s = timetable or batch_timetable(scenario.batch)
+    fires = [float(offset) for offset in fires]
+    arrivals = scenario.arrivals
+    enrichment = scenario.enrichment
+
+    profile = arrivals.hourly_rates if arrivals.process == "profile" else None
+    rate = statistics.fmean(profile) if profile else arrivals.rate_per_s
+    busiest = max(profile) if profile else rate
+
+    hits = _hit_ratio(scenario, rate)
+    mean_s, cv2 = _effective_service(scenario, hits)
+
+    streaming = estimate_streaming(
+        rate, mean_s, cv2, scenario.streaming.consumers, scenario.slo_s
+    )
+
+    micro = scenario.micro_batch
+    picked = min(float(micro.limit), rate * micro.interval_s)
+    slice_s = picked * mean_s / micro.concurrency
+    micro_batch = estimate_micro_batch(rate, micro.interval_s, micro.limit, slice_s)
+
+    records_per_run = rate * window_s / len(set(fires))
+    days = round(window_s / DAY_S)
+    batch = estimate_batch(
+        fires,
+        window_s,
+        list(profile) * days if profile and days * DAY_S == window_s else profile,
+        records_per_run,
+        mean_s,
+        scenario.batch.concurrency,
+        scenario.batch.commit,
+    )
+
+    busiest_slice_s = min(float(micro.limit), busiest * micro.interval_s) * mean_s
+    peaks = {
+        "streaming": streaming_peak_calls_per_minute(
+            busiest,
+            enrichment.calls_per_record,
+            hits,
+            scenario.streaming.consumers,
+            enrichment.latency_s,
+        ),
+        "micro_batch": micro_batch_peak_calls_per_minute(
+            busiest,
+            micro.interval_s,
+            micro.limit,
+            enrichment.calls_per_record,
+            hits,
+            busiest_slice_s / micro.concurrency,
+            micro.concurrency,
+            enrichment.latency_s,
+        ),
+        "batch": batch_peak_calls_per_minute(
+            records_per_run,
+            enrichment.calls_per_record,
+            hits,
+            batch.run_duration_s,
+            scenario.batch.concurrency,
+            enrichment.latency_s,
+        ),
+    }
+    load = EnrichmentLoad(
+        hit_ratio=hits,
+        api_calls_per_s=api_calls_per_second(rate, enrichment.calls_per_record, hits),
+        peak_calls_per_min=peaks,
+        rate_limit_headroom={
+            mode: rate_limit_headroom(peak, enrichment.rate_limit_per_s)
+            for mode, peak in peaks.items()
+        },
+        rate_limit_per_s=enrichment.rate_limit_per_s,
+    )
+
+    choice = recommend(streaming, micro_batch, batch, load, scenario.slo_s)
+    return {
+        "scenario": scenario.name,
+        "streaming": _pick(streaming, _STREAMING_KEYS),
+        "micro_batch": _pick(micro_batch, _MICRO_BATCH_KEYS),
+        "batch": _pick(batch, _BATCH_KEYS),
+        "enrichment": {
+            "hit_ratio": load.hit_ratio,
+            "api_calls_per_s": load.api_calls_per_s,
+            "peak_calls_per_min": dict(load.peak_calls_per_min),
+            "rate_limit_headroom": dict(load.rate_limit_headroom),
+        },
+        "recommendation": {"mode": choice.mode, "reason": choice.reason},
+    }
+
+
+def batch_timetable(batch: Batch) -> tuple[list[float], float]:
+    """Return the cron's fire times as offsets into a repeating window, and its length.
+
+    The window is whole weeks from Monday 2026-01-05 00:00 in the batch's time
+    zone: one week when the schedule fires at least weekly, else 52 weeks or as
+    many as its period needs (a monthly cron fires 12 times in 52 weeks).
+
+    >>> batch_timetable(Batch(cron="0 0 2 * * ?"))[0][:2]
+    [7200.0, 93600.0]
+    """
+    plan = Schedule("cron", cron=batch.cron, time_zone=batch.time_zone)
+    period = period_seconds(plan)
+    if period is None:
+        raise InputError(
+            f"batch.cron = {batch.cron!r} never fires again; give a schedule that "
+            "repeats"
+        )
+    weeks = 1 if period <= WEEK_S else max(52, math.ceil(period / WEEK_S))
+    zone, _ = zone_or_utc(batch.time_zone)
+    start = datetime.combine(PERIOD_WINDOW_START, time(), zone)
+    end = start + timedelta(weeks=weeks)
+    offsets = [(fire - start).total_seconds() for fire in fire_times(plan, start, end)]
+    return offsets, weeks * WEEK_S
+
+
+def _hit_ratio(scenario: Scenario, rate: float) -> float | None:
+    """Return the cache hit ratio, or None when records make no lookups."""
+    enrichment = scenario.enrichment
+    if enrichment.calls_per_record == 0:
+        return None
+    return hit_ratio(
+        enrichment.cache,
+        enrichment.keys,
+        enrichment.zipf_alpha,
+        rate * enrichment.calls_per_record,
+        enrichment.cache_ttl_s,
+        enrichment.cache_capacity,
+    )
+
+
+def _effective_service(scenario: Scenario, hits: float | None) -> tuple[float, float]:
+    """Return the mean and cv² of the service time with the cache misses' calls."""
+    service = scenario.service
+    enrichment = scenario.enrichment
+
+    if service.distribution == "exponential":
+        cv2 = 1.0
+    elif service.distribution == "constant":
+        cv2 = 0.0
+    else:
+        cv2 = service.cv**2
+
+    miss = 1.0 - (hits or 0.0)
+    calls = enrichment.calls_per_record
+    mean_s = service.mean_s + calls * miss * enrichment.latency_s
+    variance = cv2 * service.mean_s**2
+    variance += calls * miss * (1.0 - miss) * enrichment.latency_s**2
+    return mean_s, variance / mean_s**2
+
+
+def _pick(estimate: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """Return the named fields of an estimate dataclass as a dict."""
+    return {key: getattr(estimate, key) for key in keys}

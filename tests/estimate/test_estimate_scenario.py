@@ -1,0 +1,177 @@
+"""estimate_scenario: the JSON contract and how a scenario becomes model inputs."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+
+from kit.estimate import estimate_scenario
+from kit.estimate.batch import estimate_batch
+from kit.estimate.cache import hit_ratio
+from kit.estimate.micro_batch import estimate_micro_batch
+from kit.estimate.streaming import estimate_streaming
+from kit.scenario import Scenario, scenario_from_dict, with_overrides
+
+CONTRACT = {
+    "scenario": None,
+    "streaming": {
+        "utilisation",
+        "stable",
+        "p_wait",
+        "wait_mean_s",
+        "latency_mean_s",
+        "latency_p95_s",
+        "min_consumers_for_slo",
+    },
+    "micro_batch": {
+        "stable",
+        "latency_mean_s",
+        "latency_p95_s",
+        "backlog_growth_per_h",
+    },
+    "batch": {"run_duration_s", "latency_mean_s", "latency_max_s"},
+    "enrichment": {
+        "hit_ratio",
+        "api_calls_per_s",
+        "peak_calls_per_min",
+        "rate_limit_headroom",
+    },
+    "recommendation": {"mode", "reason"},
+}
+MODES = {"streaming", "micro_batch", "batch"}
+
+ENRICHED = scenario_from_dict(
+    {
+        "name": "orders",
+        "slo_s": 120,
+        "arrivals": {"rate_per_s": 3.0},
+        "service": {"distribution": "lognormal", "mean_s": 0.1, "cv": 1.5},
+        "enrichment": {
+            "calls_per_record": 2,
+            "latency_s": 0.05,
+            "cache": "ttl",
+            "cache_ttl_s": 300,
+            "rate_limit_per_s": 20,
+        },
+        "streaming": {"consumers": 2},
+        "micro_batch": {"interval_s": 60, "limit": 500, "concurrency": 2},
+    }
+)
+
+
+@pytest.mark.parametrize("scenario", [Scenario(), ENRICHED])
+def test_result_has_exactly_the_contract_keys(scenario: Scenario) -> None:
+    """The dict has exactly the documented keys and serialises as strict JSON."""
+    figures = estimate_scenario(scenario)
+
+    assert set(figures) == set(CONTRACT)
+    for section, keys in CONTRACT.items():
+        if keys is not None:
+            assert set(figures[section]) == keys, section
+    assert set(figures["enrichment"]["peak_calls_per_min"]) == MODES
+    assert set(figures["enrichment"]["rate_limit_headroom"]) == MODES
+    assert json.loads(json.dumps(figures, allow_nan=False)) == figures
+    assert figures["scenario"] == scenario.name
+
+
+def test_streaming_uses_the_effective_service_time() -> None:
+    """Each cache miss adds the call latency: E[S] + calls·(1 − H)·latency."""
+    figures = estimate_scenario(ENRICHED)
+    hits = hit_ratio("ttl", 10_000, 0.8, 6.0, 300.0)
+    mean_s = 0.1 + 2 * (1 - hits) * 0.05
+    variance = 1.5**2 * 0.1**2 + 2 * hits * (1 - hits) * 0.05**2
+
+    expected = estimate_streaming(3.0, mean_s, variance / mean_s**2, 2, 120.0)
+
+    assert figures["enrichment"]["hit_ratio"] == pytest.approx(hits, rel=1e-12)
+    assert figures["streaming"]["utilisation"] == pytest.approx(3.0 * mean_s / 2)
+    assert figures["streaming"]["latency_p95_s"] == pytest.approx(
+        expected.latency_p95_s, rel=1e-12
+    )
+    assert figures["enrichment"]["api_calls_per_s"] == pytest.approx(6.0 * (1 - hits))
+
+
+def test_micro_batch_slice_takes_the_tick_records_over_the_workers() -> None:
+    """The slice lasts min(limit, λT)·E[S_eff]/concurrency."""
+    figures = estimate_scenario(ENRICHED)
+    hits = hit_ratio("ttl", 10_000, 0.8, 6.0, 300.0)
+    mean_s = 0.1 + 2 * (1 - hits) * 0.05
+
+    expected = estimate_micro_batch(3.0, 60.0, 500, 180 * mean_s / 2)
+
+    assert figures["micro_batch"]["latency_mean_s"] == pytest.approx(
+        expected.latency_mean_s, rel=1e-12
+    )
+
+
+def test_batch_timetable_comes_from_the_cron() -> None:
+    """A daily 02:00 cron gives the same figures as one fire a day at 02:00."""
+    scenario = with_overrides(ENRICHED, {"batch.commit": "progressive"})
+    one_a_day = estimate_scenario(scenario, ([7200.0], 86400.0))
+
+    assert estimate_scenario(scenario)["batch"] == pytest.approx(one_a_day["batch"])
+    hits = hit_ratio("ttl", 10_000, 0.8, 6.0, 300.0)
+    mean_s = 0.1 + 2 * (1 - hits) * 0.05
+    expected = estimate_batch(
+        [0.0], 86400.0, None, 3.0 * 86400, mean_s, 4, "progressive"
+    )
+    figures = estimate_scenario(scenario)
+    assert figures["batch"]["latency_mean_s"] == pytest.approx(expected.latency_mean_s)
+
+
+def test_fire_times_split_the_records_between_runs() -> None:
+    """Four fires a day give each run a quarter of the day's records."""
+    four = with_overrides(ENRICHED, {"batch.cron": "0 0 0/6 * * ?"})
+    figures = estimate_scenario(four)
+    single = estimate_scenario(ENRICHED)
+
+    assert figures["batch"]["run_duration_s"] == pytest.approx(
+        single["batch"]["run_duration_s"] / 4
+    )
+
+
+def test_no_enrichment_means_no_calls() -> None:
+    """With no calls per record: hit ratio None, zero calls and no headroom figures."""
+    figures = estimate_scenario(
+        with_overrides(ENRICHED, {"enrichment.calls_per_record": 0})
+    )
+    enrichment = figures["enrichment"]
+
+    assert enrichment["hit_ratio"] is None
+    assert enrichment["api_calls_per_s"] == 0.0
+    assert enrichment["peak_calls_per_min"] == dict.fromkeys(MODES, 0.0)
+    assert enrichment["rate_limit_headroom"] == dict.fromkeys(MODES, 1.0)
+
+
+def test_profile_uses_the_mean_rate_for_queues() -> None:
+    """A daily profile feeds the queues its mean rate and batch its whole shape."""
+    rates = [0.0] * 9 + [2.0] * 8 + [0.0] * 7
+    scenario = scenario_from_dict(
+        {"slo_s": 86400, "arrivals": {"process": "profile", "hourly_rates": rates}}
+    )
+    figures = estimate_scenario(scenario, ([7200.0], 86400.0))
+
+    assert figures["streaming"]["utilisation"] == pytest.approx(
+        statistics.fmean(rates) * 0.2 / 10
+    )
+    duration = figures["batch"]["run_duration_s"]
+    assert figures["batch"]["latency_mean_s"] == pytest.approx(13 * 3600 + duration)
+
+
+def test_unstable_modes_report_none_not_numbers() -> None:
+    """The default scenario overloads batch and micro-batch: no latency for them."""
+    figures = estimate_scenario(Scenario())
+
+    assert figures["batch"]["latency_mean_s"] is None
+    assert figures["micro_batch"]["latency_p95_s"] is None
+    assert figures["micro_batch"]["backlog_growth_per_h"] == pytest.approx(132_000.0)
+    assert figures["recommendation"]["mode"] == "streaming"
+
+
+def test_same_scenario_gives_the_same_figures() -> None:
+    """Estimates are deterministic: the same input gives identical JSON."""
+    first = json.dumps(estimate_scenario(ENRICHED), sort_keys=True)
+
+    assert json.dumps(estimate_scenario(ENRICHED), sort_keys=True) == first
