@@ -55,8 +55,49 @@ CREATE TABLE findings (
 );
 """
 
+RUN_HISTORY_SCHEMA = """
+CREATE TABLE log_files (
+    path VARCHAR, content_hash VARCHAR PRIMARY KEY, layout VARCHAR, app VARCHAR,
+    bytes BIGINT, lines BIGINT, event_lines BIGINT, other_lines BIGINT,
+    continuation_lines BIGINT, rejected_lines BIGINT, problems VARCHAR[],
+    ingested_at TIMESTAMP
+);
+CREATE TABLE log_events (
+    content_hash VARCHAR, source_file VARCHAR, line BIGINT, app VARCHAR,
+    logged_at TIMESTAMP, level VARCHAR, thread VARCHAR, logger VARCHAR,
+    kind VARCHAR, instance VARCHAR, job VARCHAR, step VARCHAR, flow VARCHAR,
+    records BIGINT, total BIGINT, ok BIGINT, failed BIGINT, state VARCHAR
+);
+CREATE TABLE log_rejects (
+    content_hash VARCHAR, source_file VARCHAR, line BIGINT, text VARCHAR,
+    reason VARCHAR
+);
+CREATE TABLE runs (
+    app VARCHAR, job VARCHAR, instance VARCHAR, status VARCHAR,
+    created_at TIMESTAMP, loaded_at TIMESTAMP, started_at TIMESTAMP,
+    finished_at TIMESTAMP, duration_s DOUBLE, records_loaded BIGINT,
+    records_total BIGINT, records_ok BIGINT, records_failed BIGINT,
+    source_file VARCHAR
+);
+CREATE TABLE run_steps (
+    app VARCHAR, job VARCHAR, instance VARCHAR, step VARCHAR,
+    finished_at TIMESTAMP, source_file VARCHAR, line BIGINT
+);
+CREATE TABLE skipped_triggers (
+    app VARCHAR, flow VARCHAR, skipped_at TIMESTAMP, source_file VARCHAR,
+    line BIGINT
+);
+CREATE TABLE run_schedule (
+    app VARCHAR, job VARCHAR, instance VARCHAR, expected_at TIMESTAMP,
+    lateness_s DOUBLE, overlaps_previous BOOLEAN
+);
+CREATE TABLE missed_fires (
+    app VARCHAR, job VARCHAR, expected_at TIMESTAMP
+);
+"""
+
 # Each entry upgrades the file by one version; append, never edit a shipped one.
-MIGRATIONS: list[str] = [INVENTORY_SCHEMA]
+MIGRATIONS: list[str] = [INVENTORY_SCHEMA, RUN_HISTORY_SCHEMA]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
