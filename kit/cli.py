@@ -17,6 +17,7 @@ from kit import __version__
 from kit.errors import InputError, KitError
 from kit.estimate import estimate_scenario
 from kit.portfolio import Inventory, take_inventory, write_inventory
+from kit.runlog import ingest_logs
 from kit.scenario import load_scenario
 from kit.store import open_store
 
@@ -76,6 +77,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     inventory.set_defaults(run=run_inventory)
 
+    logs = commands.add_parser(
+        "logs", help="turn Mule runtime logs (and CSV run histories) into runs"
+    )
+    logs.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    logs.add_argument("--db", type=Path, required=True, help="assessment DuckDB file")
+    logs.add_argument("--app", help="application name when the logs do not tell")
+    logs.add_argument(
+        "--log-time-zone",
+        default="UTC",
+        metavar="ZONE",
+        help="zone the log timestamps are written in (default UTC)",
+    )
+    logs.add_argument(
+        "--json", metavar="FILE", help="write a JSON summary; '-' for stdout"
+    )
+    logs.set_defaults(run=run_logs)
+
     estimate = commands.add_parser(
         "estimate", help="freshness and API load under batch, micro-batch, streaming"
     )
@@ -102,6 +120,32 @@ def run_inventory(arguments: argparse.Namespace) -> int:
     else:
         print(summarise_inventory(inventory))
     return EXIT_FINDINGS if inventory.has_errors else EXIT_OK
+
+
+def run_logs(arguments: argparse.Namespace) -> int:
+    """``kit logs``: ingest logs into the store and rebuild the runs."""
+    for path in arguments.paths:
+        if not path.exists():
+            raise InputError(f"no such file or folder: {str(path)!r}; check the path")
+    with open_store(arguments.db) as con:
+        summary = ingest_logs(
+            con,
+            arguments.paths,
+            app=arguments.app,
+            log_time_zone=arguments.log_time_zone,
+        )
+    if arguments.json:
+        _write_json(summary.to_json(), arguments.json)
+    else:
+        document = summary.to_json()
+        print(
+            f"{document['files']} files, {document['lines']:,} lines: "
+            f"{document['event_lines']:,} engine events, "
+            f"{document['other_lines']:,} other, "
+            f"{document['continuation_lines']:,} continuation, "
+            f"{document['rejected_lines']:,} rejected; {document['runs']:,} runs"
+        )
+    return EXIT_OK
 
 
 def run_estimate(arguments: argparse.Namespace) -> int:

@@ -59,8 +59,7 @@ RUN_HISTORY_SCHEMA = """
 CREATE TABLE log_files (
     path VARCHAR, content_hash VARCHAR PRIMARY KEY, layout VARCHAR, app VARCHAR,
     bytes BIGINT, lines BIGINT, event_lines BIGINT, other_lines BIGINT,
-    continuation_lines BIGINT, rejected_lines BIGINT, problems VARCHAR[],
-    ingested_at TIMESTAMP
+    continuation_lines BIGINT, rejected_lines BIGINT, problems VARCHAR[]
 );
 CREATE TABLE log_events (
     content_hash VARCHAR, source_file VARCHAR, line BIGINT, app VARCHAR,
@@ -125,7 +124,7 @@ def open_store(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return how many migrations the open database has applied (0 when new)."""
     con.execute("CREATE TABLE IF NOT EXISTS kit_schema (version INTEGER)")
-    row = con.execute("SELECT max(version) FROM kit_schema").fetchone()
+    row = con.execute("SELECT max(version) FROM kit_schema").fetchall()[0]
     return int(row[0]) if row and row[0] is not None else 0
 
 

@@ -1,0 +1,142 @@
+"""Read structured sources: CloudHub and Anypoint Monitoring JSON, CSV run histories.
+
+JSON exports become one row per log record, shaped like a parsed text line,
+so the same classification applies. For them a "line" is one record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from kit.errors import ParseError
+
+RUN_HISTORY_COLUMNS = ("job", "instance", "started_at", "finished_at")
+_LEVEL_KEYS = ("priority", "log level", "level")
+
+
+def looks_like_run_history(head: str) -> bool:
+    """Tell a CSV run history by its header line.
+
+    >>> looks_like_run_history("job,instance,started_at,finished_at,records_total\\n")
+    True
+    """
+    first = head.lstrip("\ufeff").split("\n", 1)[0].lower()
+    columns = {column.strip().strip('"') for column in first.split(",")}
+    return set(RUN_HISTORY_COLUMNS) <= columns
+
+
+def looks_like_json(head: str) -> bool:
+    """Tell a JSON export by its first non-blank character."""
+    return head.lstrip("\ufeff \t\r\n")[:1] in ("[", "{")
+
+
+def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table]:
+    """Parse a CloudHub logs-API or Anypoint Monitoring export into log records.
+
+    Returns the layout name and a table with line, text, level, logged_at,
+    thread, logger and message. Raw newlines inside strings (as the Monitoring
+    documentation shows them) are accepted.
+    """
+    try:
+        document = json.loads(text, strict=False)
+        records = _records_of(document)
+    except json.JSONDecodeError:
+        records = _json_lines(text, shown_as)
+    rows = [_row_of(number, record) for number, record in enumerate(records, 1)]
+    layout = (
+        "monitoring-json" if any("_source" in r for r in records) else "cloudhub-json"
+    )
+    columns = (
+        "line", "text", "level", "logged_at", "thread", "logger", "message",
+        "record_app",
+    )  # fmt: skip
+    table = pa.table(
+        {name: [row[index] for row in rows] for index, name in enumerate(columns)},
+        schema=pa.schema(
+            [
+                ("line", pa.int64()),
+                ("text", pa.string()),
+                ("level", pa.string()),
+                ("logged_at", pa.timestamp("ms")),
+                ("thread", pa.string()),
+                ("logger", pa.string()),
+                ("message", pa.string()),
+                ("record_app", pa.string()),
+            ]
+        ),
+    )
+    return layout, table
+
+
+def _records_of(document: object) -> list[dict]:
+    if isinstance(document, dict):
+        hits = document.get("hits")
+        if isinstance(hits, dict) and isinstance(hits.get("hits"), list):
+            return [hit for hit in hits["hits"] if isinstance(hit, dict)]
+        return [document]
+    if isinstance(document, list):
+        return [record for record in document if isinstance(record, dict)]
+    return []
+
+
+def _json_lines(text: str, shown_as: str) -> list[dict]:
+    """Read newline-delimited JSON, one record per line."""
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line, strict=False))
+        except json.JSONDecodeError as exc:
+            raise ParseError(
+                f"neither a JSON document nor JSON lines ({exc.msg}); export the "
+                "logs again as JSON",
+                file=shown_as,
+                line=number,
+            ) from None
+    return records
+
+
+def _row_of(number: int, record: dict) -> tuple:
+    """One record as (line, text, level, logged_at, thread, logger, message, app).
+
+    Monitoring documents name their application (``orders.us-e1.cloudhub.io``
+    gives ``orders``); CloudHub logs-API records do not.
+    """
+    event = record.get("event") if isinstance(record.get("event"), dict) else None
+    source = record.get("_source") if isinstance(record.get("_source"), dict) else None
+    fields = event or source or record
+    message = str(fields.get("message") or "")
+    level = next((fields[key] for key in _LEVEL_KEYS if key in fields), None)
+    thread = fields.get("threadName") or fields.get("thread") or fields.get("class")
+    return (
+        number,
+        json.dumps(record, ensure_ascii=False)[:2000],
+        str(level).upper() if level else None,
+        _timestamp(fields.get("timestamp")),
+        str(thread) if thread is not None else None,
+        str(fields.get("loggerName") or fields.get("logger") or ""),
+        message.split("\n", 1)[0],
+        str(source["application"]).split(".", 1)[0]
+        if source and source.get("application")
+        else None,
+    )
+
+
+def _timestamp(value: object) -> datetime | None:
+    """Epoch milliseconds or an ISO string, as a naive UTC datetime."""
+    if isinstance(value, (int, float)):
+        moment = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return moment
+    else:
+        return None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)

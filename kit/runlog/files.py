@@ -1,0 +1,123 @@
+"""Look at one log file before parsing it: content hash, size, lines, encoding.
+
+One streamed pass in Python, which leaves the parsing itself to DuckDB.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEAD_BYTES = 256 * 1024
+_CHUNK = 4 * 1024 * 1024
+
+
+@dataclass
+class FileFacts:
+    """What the first pass learnt about a file."""
+
+    path: Path
+    content_hash: str
+    bytes: int
+    lines: int
+    compressed: bool
+    head: str
+    binary: bool = False
+    valid_utf8: bool = True
+    crlf: bool = False
+    ends_with_newline: bool = True
+    problems: list[str] = field(default_factory=list)
+
+
+def inspect_file(path: Path) -> FileFacts:
+    """Hash, count and sniff ``path`` (plain or gzip) in one streamed read.
+
+    The hash is of the uncompressed content, so a log and its gzipped copy are
+    the same content and ingest once.
+    """
+    compressed = _is_gzip(path)
+    digest = hashlib.blake2b(digest_size=16)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = size = 0
+    head = b""
+    last = b""
+    valid_utf8 = True
+
+    with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            if valid_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid_utf8 = False
+            last = chunk[-1:]
+
+    ends_with_newline = size == 0 or last == b"\n"
+    facts = FileFacts(
+        path=path,
+        content_hash=digest.hexdigest(),
+        bytes=size,
+        lines=lines + (0 if ends_with_newline else 1),
+        compressed=compressed,
+        head=head.decode("utf-8", errors="replace"),
+        binary=_looks_binary(head),
+        valid_utf8=valid_utf8,
+        crlf=b"\r\n" in head,
+        ends_with_newline=ends_with_newline,
+    )
+    facts.problems = _problems(facts)
+    return facts
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as stream:
+        return stream.read(2) == b"\x1f\x8b"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """A NUL byte, or many control bytes, in the first bytes means binary."""
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head[:8192] if byte < 9 or 13 < byte < 32)
+    return controls > len(head[:8192]) * 0.1
+
+
+def _problems(facts: FileFacts) -> list[str]:
+    problems = []
+    if facts.bytes == 0:
+        problems.append("empty file")
+    if facts.binary:
+        problems.append("binary content")
+    if not facts.valid_utf8:
+        problems.append("invalid UTF-8, read as Latin-1")
+    if facts.crlf:
+        problems.append("CRLF line endings")
+    if not facts.ends_with_newline:
+        problems.append("last line has no newline")
+    return problems
+
+
+def find_log_files(paths: list[Path]) -> list[Path]:
+    """Every file under ``paths`` (folders recursively), sorted, hidden ones skipped."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        for folder, subfolders, files in os.walk(path):
+            subfolders[:] = sorted(name for name in subfolders if name[0] != ".")
+            found.extend(
+                Path(folder) / name for name in sorted(files) if name[0] != "."
+            )
+    return found

@@ -1,0 +1,104 @@
+"""Read a plain CSV run history, for runs from schedulers that are not Mule.
+
+Columns: ``job, instance, started_at, finished_at, records_total,
+records_failed``, optionally ``app`` and ``records_loaded``. Each valid row
+becomes the engine events a Mule run would have left; a bad row is a reject.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from kit.runlog.files import FileFacts
+from kit.runlog.text import sql_text
+
+_CHECKS = """
+    CASE
+        WHEN job IS NULL OR instance IS NULL THEN 'job or instance is empty'
+        WHEN started IS NULL
+            THEN 'started_at is not a timestamp: ' || coalesce(started_at, '')
+        WHEN finished IS NULL AND finished_at IS NOT NULL
+            THEN 'finished_at is not a timestamp: ' || finished_at
+        WHEN finished < started THEN 'finished_at is before started_at'
+        WHEN total IS NULL AND records_total IS NOT NULL
+            THEN 'records_total is not a whole number: ' || records_total
+        WHEN failed IS NULL AND records_failed IS NOT NULL
+            THEN 'records_failed is not a whole number: ' || records_failed
+        WHEN total < 0 OR failed < 0 OR failed > total
+            THEN 'record counts are negative or more failed than total'
+    END
+"""
+
+
+def read_run_history(
+    con: duckdb.DuckDBPyConnection, facts: FileFacts, file_app: str | None
+) -> tuple[int, int]:
+    """Turn the CSV's rows into events and rejects; return ``(valid, rejected)``."""
+    options = "header=true, all_varchar=true, auto_detect=true"
+    if facts.compressed:
+        options += ", compression='gzip'"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE history_rows AS
+        SELECT row_number() OVER () + 1 AS line, *
+        FROM read_csv({sql_text(str(facts.path))}, {options})
+        """
+    )
+    columns = {row[0] for row in con.execute("DESCRIBE history_rows").fetchall()}
+    app = "nullif(app, '')" if "app" in columns else sql_text(file_app or "")
+    loaded = (
+        "try_cast(records_loaded AS BIGINT)" if "records_loaded" in columns else "NULL"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE history_checked AS
+        SELECT *, {_CHECKS} AS problem FROM (
+            SELECT line, nullif(job, '') AS job, nullif(instance, '') AS instance,
+                   nullif({app}, '') AS app_name,
+                   started_at, finished_at, records_total, records_failed,
+                   try_cast(started_at AS TIMESTAMP) AS started,
+                   try_cast(finished_at AS TIMESTAMP) AS finished,
+                   try_cast(records_total AS BIGINT) AS total,
+                   try_cast(records_failed AS BIGINT) AS failed,
+                   {loaded} AS loaded
+            FROM history_rows
+        )
+        """
+    )
+    source, digest = sql_text(str(facts.path)), sql_text(facts.content_hash)
+    con.execute(
+        f"""
+        INSERT INTO log_events BY NAME
+        SELECT {digest} AS content_hash, {source} AS source_file, line,
+               app_name AS app, event.at AS logged_at, event.kind AS kind,
+               instance, job, event.records AS records, event.total AS total,
+               event.ok AS ok, event.failed AS failed
+        FROM history_checked,
+             unnest([
+                 {{'kind': 'created', 'at': started, 'records': NULL,
+                   'total': NULL, 'ok': NULL, 'failed': NULL}},
+                 {{'kind': 'loaded', 'at': started, 'records': loaded,
+                   'total': NULL, 'ok': NULL, 'failed': NULL}},
+                 {{'kind': 'finished', 'at': finished, 'records': NULL,
+                   'total': total, 'ok': total - failed, 'failed': failed}}
+             ]) AS listed(event)
+        WHERE problem IS NULL
+          AND (event.kind <> 'finished' OR finished IS NOT NULL)
+          AND (event.kind <> 'loaded' OR loaded IS NOT NULL)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO log_rejects BY NAME
+        SELECT {digest} AS content_hash, {source} AS source_file, line,
+               concat_ws(',', job, instance, started_at, finished_at,
+                         records_total, records_failed) AS text,
+               problem AS reason
+        FROM history_checked WHERE problem IS NOT NULL
+        """
+    )
+    valid, rejected = con.execute(
+        "SELECT count(*) FILTER (WHERE problem IS NULL), "
+        "count(*) FILTER (WHERE problem IS NOT NULL) FROM history_checked"
+    ).fetchall()[0]
+    return int(valid), int(rejected)
