@@ -27,7 +27,7 @@ def classified_sql(
     thread, logger and message, and ``record_app`` when its records name their
     application. The app is the record's, else the thread's, else ``file_app``.
     """
-    kind = "CASE WHEN trim(message) = '' THEN 'blank'\n"
+    kind = "CASE WHEN logger = '' THEN NULL WHEN trim(message) = '' THEN 'blank'\n"
     for pattern in PATTERNS:
         if pattern.prefix:
             kind += (

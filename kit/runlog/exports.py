@@ -7,6 +7,7 @@ so the same classification applies. For them a "line" is one record.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from kit.errors import ParseError
 
 RUN_HISTORY_COLUMNS = ("job", "instance", "started_at", "finished_at")
 _LEVEL_KEYS = ("priority", "log level", "level")
+_JSON_START = re.compile(r'\ufeff?\s*(?:\[\s*[{\]]|\{\s*["}])')
 
 
 def looks_like_run_history(head: str) -> bool:
@@ -29,8 +31,12 @@ def looks_like_run_history(head: str) -> bool:
 
 
 def looks_like_json(head: str) -> bool:
-    """Tell a JSON export by its first non-blank character."""
-    return head.lstrip("\ufeff \t\r\n")[:1] in ("[", "{")
+    """Tell a JSON export from a text log that also starts with a bracket.
+
+    >>> looks_like_json('[ {"recordId": 1}]'), looks_like_json("[03-02 02:00:00] INFO")
+    (True, False)
+    """
+    return bool(_JSON_START.match(head))
 
 
 def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table]:

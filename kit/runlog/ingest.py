@@ -243,7 +243,9 @@ def _store_engine_lines(
         f"""
         INSERT INTO log_rejects BY NAME
         SELECT {digest} AS content_hash, {source} AS source_file, line, text,
-               CASE WHEN kind IS NULL
+               CASE WHEN logger = '' OR logger IS NULL
+                    THEN 'line does not fit the file''s layout; cut short?'
+                    WHEN kind IS NULL
                     THEN 'message of ' || logger || ' matches no known pattern'
                     ELSE 'a ' || kind || ' message without its expected fields'
                END AS reason

@@ -25,7 +25,7 @@ SHORT_LOGGER_NAMES = (
     "BatchCoreExtension",
     "DefaultSchedulerMessageSource",
 )
-SCHEDULER_LOGGER_SUFFIX = "scheduler.DefaultSchedulerMessageSource"
+SCHEDULER_LOGGER_SUFFIX = ".DefaultSchedulerMessageSource"
 
 _ID = r"'?(.+?)'?"
 

@@ -30,7 +30,6 @@ WITH per_instance AS (
         bool_or(kind = 'finished') AS finish_seen,
         bool_or(kind = 'no-records') AS empty,
         bool_or(kind = 'stopped' OR kind = 'max-failed') AS stopped,
-        count(*) FILTER (WHERE kind = 'record-failed') AS failure_lines,
         arg_min(source_file, coalesce(logged_at, TIMESTAMP '9999-12-31')) AS source_file
     FROM log_events
     WHERE instance IS NOT NULL AND job IS NOT NULL
@@ -45,12 +44,12 @@ SELECT
     loaded_at,
     coalesce(started_at, created_at, first_seen) AS started_at,
     finished_at,
-    epoch(finished_at) - epoch(coalesce(created_at, first_seen)) AS duration_s,
+    (epoch_us(finished_at) - epoch_us(coalesce(created_at, first_seen))) / 1e6
+        AS duration_s,
     coalesce(records_loaded, CASE WHEN empty THEN 0 END) AS records_loaded,
     coalesce(records_total, CASE WHEN empty THEN 0 END) AS records_total,
     coalesce(records_ok, CASE WHEN empty THEN 0 END) AS records_ok,
-    coalesce(records_failed, CASE WHEN empty THEN 0 END,
-             CASE WHEN stopped THEN failure_lines END) AS records_failed,
+    coalesce(records_failed, CASE WHEN empty THEN 0 END) AS records_failed,
     source_file
 FROM per_instance;
 

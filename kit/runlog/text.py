@@ -18,6 +18,9 @@ from kit.runlog.messages import (
 )
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
+# An event line that does not fit its layout (cut short, say) but names the
+# engine is kept as a reject rather than counted as another logger's line.
+_ENGINE_MARK = "contains(text, 'com.mulesoft.') AND contains(text, '.batch.')"
 _CANDIDATE = (
     "contains(line, '.batch.') OR contains(line, 'Batch') "
     "OR contains(line, 'SchedulerMessageSource')"
@@ -94,6 +97,7 @@ def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
                parts.message AS message
         FROM parsed
         WHERE {engine_logger_sql("parts.logger")}
+           OR (parts.logger = '' AND ({_ENGINE_MARK}))
     """
 
 
