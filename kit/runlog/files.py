@@ -100,7 +100,7 @@ def _problems(facts: FileFacts) -> list[str]:
     if facts.binary:
         problems.append("binary content")
     if not facts.valid_utf8:
-        problems.append("invalid UTF-8, read as Latin-1")
+        problems.append("invalid UTF-8; such lines read as Latin-1")
     if facts.crlf:
         problems.append("CRLF line endings")
     if not facts.ends_with_newline:

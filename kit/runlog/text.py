@@ -7,6 +7,11 @@ scheduler; regular expressions then run on those few lines alone.
 
 from __future__ import annotations
 
+import gzip
+import logging
+import tempfile
+from pathlib import Path
+
 import duckdb
 
 from kit.runlog.files import FileFacts
@@ -16,6 +21,8 @@ from kit.runlog.messages import (
     SCHEDULER_LOGGER_SUFFIX,
     SHORT_LOGGER_NAMES,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
 # An event line that does not fit its layout (cut short, say) but names the
@@ -41,9 +48,28 @@ def read_lines(
 ) -> tuple[int, int]:
     """Load the file's candidate lines into the temp table ``log_lines``.
 
-    Returns ``(lines, event_starts)``. Every line gets its 1-based number;
-    trailing carriage returns are dropped.
+    Returns ``(lines, event_starts)``. Every line gets its 1-based number. DuckDB
+    reads the file as it is when it can; a file it would misread (invalid UTF-8,
+    a stray carriage return, a line over the limit) or whose line count differs
+    from the first pass's is first rewritten as clean UTF-8 with LF endings, so
+    that no line is dropped or shifted.
     """
+    if facts.valid_utf8:
+        try:
+            counts = _load_lines(con, str(facts.path), facts.compressed, layout)
+            if counts[0] == facts.lines:
+                return counts
+        except duckdb.Error as exc:
+            log.debug("%s: DuckDB could not read it as is (%s)", facts.path, exc)
+    with tempfile.TemporaryDirectory() as folder:
+        clean = Path(folder) / "clean.log"
+        _write_clean_copy(facts, clean)
+        return _load_lines(con, str(clean), False, layout)
+
+
+def _load_lines(
+    con: duckdb.DuckDBPyConnection, path: str, compressed: bool, layout: TextLayout
+) -> tuple[int, int]:
     options = [
         "columns={'line': 'VARCHAR'}",
         "delim=chr(10)",
@@ -51,26 +77,39 @@ def read_lines(
         "escape=''",
         "header=false",
         "auto_detect=false",
-        "strict_mode=false",
         f"max_line_size={MAX_LINE_BYTES}",
-        f"compression={'gzip' if facts.compressed else 'none'}",
+        f"compression={'gzip' if compressed else 'none'}",
     ]
-    if not facts.valid_utf8:
-        options.append("encoding='latin-1'")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE log_lines AS
         SELECT
             row_number() OVER () AS line,
             regexp_matches(left(line, 48), {sql_text(layout.start)}) AS is_start,
-            CASE WHEN {_CANDIDATE} THEN rtrim(line, chr(13)) END AS text
-        FROM read_csv({sql_text(str(facts.path))}, {", ".join(options)})
+            CASE WHEN {_CANDIDATE} THEN line END AS text
+        FROM read_csv({sql_text(path)}, {", ".join(options)})
         """
     )
     lines, starts = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE is_start) FROM log_lines"
     ).fetchall()[0]
     return int(lines), int(starts)
+
+
+def _write_clean_copy(facts: FileFacts, target: Path) -> None:
+    """Copy the file as UTF-8 without carriage returns, keeping its line breaks.
+
+    A line that is not valid UTF-8 is read as Latin-1; an over-long line is cut.
+    """
+    opener = gzip.open if facts.compressed else open
+    with opener(facts.path, "rb") as source, open(target, "wb") as out:
+        for raw in source:
+            text = raw.rstrip(b"\n").replace(b"\r", b"")[: MAX_LINE_BYTES // 4]
+            try:
+                decoded = text.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded = text.decode("latin-1")
+            out.write(decoded.encode("utf-8") + b"\n")
 
 
 def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
