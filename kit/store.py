@@ -156,8 +156,10 @@ def replace_rows(
 
     Columns missing from ``rows`` are left NULL. Returns how many rows went in.
     """
-    arrow_rows = rows if isinstance(rows, pa.Table) else _to_arrow(con, table, rows)
     con.execute(f"DELETE FROM {table} WHERE {where}", list(parameters))
+    if not len(rows):
+        return 0
+    arrow_rows = rows if isinstance(rows, pa.Table) else _to_arrow(con, table, rows)
     if arrow_rows.num_rows:
         con.register("_incoming_rows", arrow_rows)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming_rows")

@@ -8,7 +8,7 @@ reject with its reason.
 
 from __future__ import annotations
 
-from kit.runlog.messages import FIELDS, NUMERIC_FIELDS, PATTERNS
+from kit.runlog.messages import FIELDS, NUMERIC_FIELDS, PATTERNS, MessagePattern
 from kit.runlog.text import sql_text
 
 # A Mule 4 thread names its app after the runtime's prefix, as in
@@ -36,15 +36,6 @@ def classified_sql(
             )
     kind += "END"
 
-    matched = "CASE kind\n"
-    for pattern in PATTERNS:
-        matched += (
-            f"  WHEN {sql_text(pattern.kind)} "
-            f"THEN regexp_matches(message, {sql_text(pattern.regex)})\n"
-        )
-    matched += "  ELSE false END"
-
-    fields = [_field_sql(field) for field in FIELDS]
     after_runtime = f"regexp_extract(thread, {sql_text(APP_AFTER_RUNTIME)}, 1)"
     at_start = f"regexp_extract(thread, {sql_text(APP_AT_START)}, 1)"
     app = (
@@ -52,29 +43,54 @@ def classified_sql(
         f"nullif({after_runtime}, ''), "
         f"nullif(nullif({at_start}, ''), 'MuleRuntime'), {sql_text(file_app or '')})"
     )
+    branches = [_branch_sql(pattern) for pattern in PATTERNS]
+    branches.append(_branch_sql(None))
+    numbers = ", ".join(
+        f"try_cast({field} AS BIGINT) AS {field}"
+        if field in NUMERIC_FIELDS
+        else f"nullif({field}, '') AS {field}"
+        for field in FIELDS
+    )
+    union = "\n        UNION ALL\n".join(branches)
     return f"""
-        WITH named AS (
-            SELECT *, {kind} AS kind FROM ({engine_lines})
+        WITH named AS MATERIALIZED (
+            SELECT *, {kind} AS kind, nullif({app}, '') AS app
+            FROM ({engine_lines})
+        ),
+        extracted AS (
+        {union}
         )
-        SELECT line, text, level, logged_at, thread, logger, message, kind,
-               {matched} AS matched,
-               nullif({app}, '') AS app,
-               {", ".join(fields)}
-        FROM named
+        SELECT line, text, level, logged_at, thread, logger, message, kind, matched,
+               app, {numbers}
+        FROM extracted
     """
 
 
-def _field_sql(field: str) -> str:
-    """One field: the capture group of the kind whose pattern carries it."""
-    branches = ""
-    for pattern in PATTERNS:
-        if field in pattern.fields:
-            group = pattern.fields.index(field) + 1
-            branches += (
-                f"  WHEN {sql_text(pattern.kind)} THEN nullif(regexp_extract("
-                f"message, {sql_text(pattern.regex)}, {group}), '')\n"
-            )
-    value = f"CASE kind\n{branches}END"
-    if field in NUMERIC_FIELDS:
-        value = f"try_cast({value} AS BIGINT)"
-    return f"{value} AS {field}"
+def _branch_sql(pattern: MessagePattern | None) -> str:
+    """One kind's lines with its fields taken out by a single regular expression.
+
+    ``None`` gives the lines of no known kind, all unmatched.
+    """
+    common = "line, text, level, logged_at, thread, logger, message, kind, app"
+    if pattern is None:
+        blanks = ", ".join(f"NULL::VARCHAR AS {field}" for field in FIELDS)
+        return (
+            f"SELECT {common}, false AS matched, {blanks} FROM named WHERE kind IS NULL"
+        )
+    regex = sql_text(pattern.regex)
+    if not pattern.fields:
+        blanks = ", ".join(f"NULL::VARCHAR AS {field}" for field in FIELDS)
+        return (
+            f"SELECT {common}, regexp_matches(message, {regex}) AS matched, {blanks} "
+            f"FROM named WHERE kind = {sql_text(pattern.kind)}"
+        )
+    names = ", ".join(sql_text(field) for field in pattern.fields)
+    values = ", ".join(
+        f"parts.{field} AS {field}" if field in pattern.fields else f"NULL AS {field}"
+        for field in FIELDS
+    )
+    return (
+        f"SELECT {common}, parts.{pattern.fields[0]} <> '' AS matched, {values} "
+        f"FROM (SELECT *, regexp_extract(message, {regex}, [{names}]) AS parts "
+        f"FROM named WHERE kind = {sql_text(pattern.kind)})"
+    )

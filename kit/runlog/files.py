@@ -34,48 +34,63 @@ class FileFacts:
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Hash, count and sniff ``path`` (plain or gzip) in one streamed read.
+    """Hash, count and sniff ``path`` (plain or gzip) in one streamed read."""
+    facts = sniff_file(path)
+    measure_file(facts)
+    return facts
 
-    The hash is of the uncompressed content, so a log and its gzipped copy are
-    the same content and ingest once.
+
+def sniff_file(path: Path) -> FileFacts:
+    """Read only the head: compression, first bytes as text, binary or not.
+
+    The rest of the facts come from :func:`measure_file`, which reads it all.
     """
     compressed = _is_gzip(path)
-    digest = hashlib.blake2b(digest_size=16)
+    with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    return FileFacts(
+        path=path,
+        content_hash="",
+        bytes=len(head),
+        lines=0,
+        compressed=compressed,
+        head=head.decode("utf-8", errors="replace"),
+        binary=_looks_binary(head),
+        crlf=b"\r\n" in head,
+    )
+
+
+def measure_file(facts: FileFacts) -> None:
+    """Stream the whole file once: content hash, size, lines, UTF-8 validity.
+
+    The hash is of the uncompressed content, so a log and its gzipped copy are
+    the same content and ingest once. Hashing and counting release the GIL,
+    so this can run in a thread while DuckDB parses the file.
+    """
+    digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = size = 0
-    head = b""
     last = b""
     valid_utf8 = True
-
-    with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
+    opener = gzip.open if facts.compressed else open
+    with opener(facts.path, "rb") as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
             lines += chunk.count(b"\n")
-            if len(head) < HEAD_BYTES:
-                head += chunk[: HEAD_BYTES - len(head)]
-            if valid_utf8:
+            if valid_utf8 and not chunk.isascii():
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     valid_utf8 = False
             last = chunk[-1:]
 
-    ends_with_newline = size == 0 or last == b"\n"
-    facts = FileFacts(
-        path=path,
-        content_hash=digest.hexdigest(),
-        bytes=size,
-        lines=lines + (0 if ends_with_newline else 1),
-        compressed=compressed,
-        head=head.decode("utf-8", errors="replace"),
-        binary=_looks_binary(head),
-        valid_utf8=valid_utf8,
-        crlf=b"\r\n" in head,
-        ends_with_newline=ends_with_newline,
-    )
+    facts.ends_with_newline = size == 0 or last == b"\n"
+    facts.content_hash = digest.hexdigest()
+    facts.bytes = size
+    facts.lines = lines + (0 if facts.ends_with_newline else 1)
+    facts.valid_utf8 = valid_utf8
     facts.problems = _problems(facts)
-    return facts
 
 
 def _is_gzip(path: Path) -> bool:

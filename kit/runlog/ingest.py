@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,11 +27,17 @@ from kit.runlog.exports import (
     looks_like_run_history,
     read_json_records,
 )
-from kit.runlog.files import FileFacts, find_log_files, inspect_file
+from kit.runlog.files import FileFacts, find_log_files, measure_file, sniff_file
 from kit.runlog.history import read_run_history
 from kit.runlog.layouts import detect_text_layout
 from kit.runlog.runs import rebuild_runs
-from kit.runlog.text import engine_lines_sql, engine_logger_sql, read_lines, sql_text
+from kit.runlog.text import (
+    engine_lines_sql,
+    engine_logger_sql,
+    load_lines_as_is,
+    read_lines,
+    sql_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +136,22 @@ def ingest_logs(
 def ingest_file(
     con: duckdb.DuckDBPyConnection, path: Path, *, app: str | None = None
 ) -> FileCounts:
-    """Ingest one file (unless its content is already in the store)."""
-    facts = inspect_file(path)
-    counts = FileCounts(
-        str(path), "unknown", lines=facts.lines, problems=facts.problems
-    )
+    """Ingest one file (unless its content is already in the store).
+
+    The file is hashed and counted in a thread while DuckDB parses it.
+    """
+    facts = sniff_file(path)
+    layout, label = None, "unknown"
+    as_is = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        measuring = pool.submit(measure_file, facts)
+        if _is_text_log(facts):
+            layout, label = detect_text_layout(facts.head)
+            if layout is not None:
+                as_is = load_lines_as_is(con, facts, layout)
+        measuring.result()
+
+    counts = FileCounts(str(path), label, lines=facts.lines, problems=facts.problems)
     seen = con.execute(
         "SELECT layout FROM log_files WHERE content_hash = ?", [facts.content_hash]
     ).fetchall()
@@ -153,8 +171,12 @@ def ingest_file(
         _ingest_run_history(con, facts, counts, file_app)
     elif looks_like_json(facts.head):
         _ingest_json(con, facts, counts, file_app)
+    elif layout is None:
+        _reject_whole_file(
+            con, facts, counts, "no known log layout; is this a Mule runtime log?"
+        )
     else:
-        _ingest_text(con, facts, counts, file_app)
+        _ingest_text(con, facts, counts, file_app, layout, as_is)
 
     _record_file(con, facts, counts, file_app)
     if counts.rejected_lines:
@@ -164,6 +186,16 @@ def ingest_file(
             counts.rejected_lines,
         )
     return counts
+
+
+def _is_text_log(facts: FileFacts) -> bool:
+    head = facts.head
+    return not (
+        facts.binary
+        or not head
+        or looks_like_run_history(head)
+        or looks_like_json(head)
+    )
 
 
 def _app_from_file_name(name: str) -> str | None:
@@ -176,16 +208,10 @@ def _app_from_file_name(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _ingest_text(con, facts: FileFacts, counts: FileCounts, file_app) -> None:
-    layout, label = detect_text_layout(facts.head)
-    if layout is None:
-        counts.layout = "unknown"
-        _reject_whole_file(
-            con, facts, counts, "no known log layout; is this a Mule runtime log?"
-        )
-        return
-    counts.layout = label
-    lines, starts = read_lines(con, facts, layout)
+def _ingest_text(
+    con, facts: FileFacts, counts: FileCounts, file_app, layout, as_is
+) -> None:
+    lines, starts = read_lines(con, facts, layout, as_is)
     year = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc).year
     _store_engine_lines(con, facts, counts, engine_lines_sql(layout, year), file_app)
     counts.lines = lines

@@ -43,24 +43,37 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def read_lines(
+def load_lines_as_is(
     con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: TextLayout
-) -> tuple[int, int]:
-    """Load the file's candidate lines into the temp table ``log_lines``.
+) -> tuple[int, int] | None:
+    """Load the file as it is into the temp table ``log_lines``.
 
-    Returns ``(lines, event_starts)``. Every line gets its 1-based number. DuckDB
-    reads the file as it is when it can; a file it would misread (invalid UTF-8,
-    a stray carriage return, a line over the limit) or whose line count differs
-    from the first pass's is first rewritten as clean UTF-8 with LF endings, so
-    that no line is dropped or shifted.
+    Returns ``(lines, event_starts)``, or None when DuckDB cannot read it so.
+    Each line gets its 1-based number; only lines that may come from the batch
+    engine or the scheduler keep their text.
     """
-    if facts.valid_utf8:
-        try:
-            counts = _load_lines(con, str(facts.path), facts.compressed, layout)
-            if counts[0] == facts.lines:
-                return counts
-        except duckdb.Error as exc:
-            log.debug("%s: DuckDB could not read it as is (%s)", facts.path, exc)
+    try:
+        return _load_lines(con, str(facts.path), facts.compressed, layout)
+    except duckdb.Error as exc:
+        log.debug("%s: DuckDB could not read it as is (%s)", facts.path, exc)
+        return None
+
+
+def read_lines(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    layout: TextLayout,
+    as_is: tuple[int, int] | None,
+) -> tuple[int, int]:
+    """Keep the as-is load when it is sound; otherwise load a clean copy.
+
+    DuckDB misreads some files (measured: invalid UTF-8, a stray carriage
+    return, a line over the limit add or drop rows). Such a file, or one whose
+    line count differs from the first pass's, is rewritten as clean UTF-8 with
+    LF endings and loaded again, so that no line is dropped or shifted.
+    """
+    if as_is is not None and facts.valid_utf8 and as_is[0] == facts.lines:
+        return as_is
     with tempfile.TemporaryDirectory() as folder:
         clean = Path(folder) / "clean.log"
         _write_clean_copy(facts, clean)
@@ -124,7 +137,7 @@ def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
     if layout.needs_year:
         stamp = f"'{year or 1970}-' || {stamp}"
     return f"""
-        WITH parsed AS (
+        WITH parsed AS MATERIALIZED (
             SELECT line, text,
                    regexp_extract(text, {sql_text(layout.fields)}, [{names}]) AS parts
             FROM log_lines
