@@ -95,8 +95,24 @@ CREATE TABLE missed_fires (
 );
 """
 
+ESTIMATE_SCHEMA = """
+CREATE TABLE scenarios (
+    app VARCHAR, flow VARCHAR, batch_job VARCHAR, name VARCHAR, toml VARCHAR,
+    derived VARCHAR[], defaulted VARCHAR[]
+);
+CREATE TABLE estimates (
+    app VARCHAR, flow VARCHAR, batch_job VARCHAR, scenario VARCHAR, mode VARCHAR,
+    stable BOOLEAN, latency_mean_s DOUBLE, latency_p95_s DOUBLE,
+    latency_max_s DOUBLE, utilisation DOUBLE, consumers INTEGER,
+    min_consumers_for_slo INTEGER, backlog_growth_per_h DOUBLE,
+    run_duration_s DOUBLE, api_calls_per_s DOUBLE, peak_calls_per_min DOUBLE,
+    rate_limit_headroom DOUBLE, hit_ratio DOUBLE, recommended BOOLEAN,
+    reason VARCHAR
+);
+"""
+
 # Each entry upgrades the file by one version; append, never edit a shipped one.
-MIGRATIONS: list[str] = [INVENTORY_SCHEMA, RUN_HISTORY_SCHEMA]
+MIGRATIONS: list[str] = [INVENTORY_SCHEMA, RUN_HISTORY_SCHEMA, ESTIMATE_SCHEMA]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
