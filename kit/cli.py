@@ -16,6 +16,7 @@ from pathlib import Path
 from kit import __version__
 from kit.errors import InputError, KitError
 from kit.estimate import estimate_scenario
+from kit.estimate.portfolio import estimate_portfolio
 from kit.portfolio import Inventory, take_inventory, write_inventory
 from kit.runlog import ingest_logs
 from kit.scenario import load_scenario
@@ -97,7 +98,14 @@ def _parser() -> argparse.ArgumentParser:
     estimate = commands.add_parser(
         "estimate", help="freshness and API load under batch, micro-batch, streaming"
     )
-    estimate.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    estimate.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO.toml")
+    estimate.add_argument("--db", type=Path, help="estimate every job in this store")
+    estimate.add_argument(
+        "--scenario-defaults",
+        type=Path,
+        metavar="FILE",
+        help="scenario TOML whose values fill what the store does not know",
+    )
     estimate.add_argument("--json", metavar="FILE", help="write JSON; '-' for stdout")
     estimate.set_defaults(run=run_estimate)
     return parser
@@ -149,12 +157,28 @@ def run_logs(arguments: argparse.Namespace) -> int:
 
 
 def run_estimate(arguments: argparse.Namespace) -> int:
-    """``kit estimate SCENARIO.toml``: closed-form figures for one scenario."""
-    figures = estimate_scenario(load_scenario(arguments.scenario))
+    """``kit estimate``: figures for one scenario, or for every job of a store."""
+    if (arguments.scenario is None) == (arguments.db is None):
+        raise InputError("give either SCENARIO.toml or --db FILE, not both or none")
+    if arguments.scenario is not None:
+        figures = estimate_scenario(load_scenario(arguments.scenario))
+        if arguments.json:
+            _write_json(figures, arguments.json)
+        else:
+            print(summarise_estimate(figures))
+        return EXIT_OK
+
+    defaults = (
+        load_scenario(arguments.scenario_defaults)
+        if arguments.scenario_defaults
+        else None
+    )
+    with open_store(arguments.db) as con:
+        jobs = estimate_portfolio(con, defaults)
     if arguments.json:
-        _write_json(figures, arguments.json)
+        _write_json({"jobs": jobs}, arguments.json)
     else:
-        print(summarise_estimate(figures))
+        print("\n\n".join(summarise_estimate(figures) for figures in jobs))
     return EXIT_OK
 
 

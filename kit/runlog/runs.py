@@ -1,4 +1,4 @@
-"""Assemble runs from the engine's events, and the per-job history view.
+"""Assemble runs from the engine's events (the ``job_history`` view sums them up).
 
 Runs are rebuilt from every event in the store after each ingest, so a run
 whose lines are spread over rotated files becomes one row. A run is one
@@ -68,47 +68,10 @@ FROM log_events
 WHERE kind = 'skipped';
 """
 
-JOB_HISTORY_VIEW = """
-CREATE OR REPLACE VIEW job_history AS
-WITH lateness AS (
-    SELECT app, job,
-           quantile_cont(lateness_s, 0.5) AS lateness_p50_s,
-           quantile_cont(lateness_s, 0.95) AS lateness_p95_s,
-           count(*) FILTER (WHERE overlaps_previous) AS overlapping_runs
-    FROM run_schedule GROUP BY app, job
-),
-missed AS (
-    SELECT app, job, count(*) AS missed_fires FROM missed_fires GROUP BY app, job
-)
-SELECT
-    r.app, r.job,
-    count(*) AS runs,
-    min(r.created_at) AS first_run,
-    max(r.created_at) AS last_run,
-    quantile_cont(r.duration_s, 0.5) AS duration_p50_s,
-    quantile_cont(r.duration_s, 0.95) AS duration_p95_s,
-    max(r.duration_s) AS duration_max_s,
-    quantile_cont(r.records_total, 0.5) AS records_per_run_p50,
-    quantile_cont(r.records_total, 0.95) AS records_per_run_p95,
-    sum(r.records_total) / (date_diff('day', min(r.created_at), max(r.created_at)) + 1)
-        AS records_per_day,
-    avg(CASE WHEN r.status = 'failed' THEN 1.0 ELSE 0.0 END) AS failure_rate,
-    count(*) FILTER (WHERE r.status = 'incomplete') AS incomplete_runs,
-    any_value(l.lateness_p50_s) AS lateness_p50_s,
-    any_value(l.lateness_p95_s) AS lateness_p95_s,
-    coalesce(any_value(m.missed_fires), 0) AS missed_fires,
-    coalesce(any_value(l.overlapping_runs), 0) AS overlapping_runs
-FROM runs r
-LEFT JOIN lateness l ON l.app IS NOT DISTINCT FROM r.app AND l.job = r.job
-LEFT JOIN missed m ON m.app IS NOT DISTINCT FROM r.app AND m.job = r.job
-GROUP BY r.app, r.job
-"""
-
 
 def rebuild_runs(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild ``runs``, ``run_steps`` and ``skipped_triggers``; return the runs."""
     con.execute("BEGIN")
     con.execute(RUNS_SQL)
     con.execute("COMMIT")
-    con.execute(JOB_HISTORY_VIEW)
     return int(con.execute("SELECT count(*) FROM runs").fetchall()[0][0])
