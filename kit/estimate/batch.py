@@ -16,6 +16,7 @@ between fires (Kleinrock, *Queueing Systems* vol. 1, §5.2, for the uniform case
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -114,8 +115,8 @@ def _segments(
         if end <= start:
             continue
         rate = rates[min(int(start // slice_s), len(rates) - 1)]
-        later = [index for index, fire in enumerate(fires) if fire >= end]
-        run = later[0] if later else 0
+        run = bisect.bisect_left(fires, end)
+        run = run if run < len(fires) else 0
         segments.append((start, end, rate, run))
     return segments
 
