@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -f build/assessment.duckdb
 	$(BIN)/kit inventory data/apps --db build/assessment.duckdb
+	$(BIN)/kit samples --apps data/apps --out build/samples/logs
+	$(BIN)/kit logs build/samples/logs --db build/assessment.duckdb
+	$(BIN)/kit estimate --db build/assessment.duckdb --json build/estimates.json
 
 test: $(STAMP)
 	$(BIN)/ruff format --check kit tests benchmarks

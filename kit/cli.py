@@ -19,6 +19,7 @@ from kit.estimate import estimate_scenario
 from kit.estimate.portfolio import estimate_portfolio
 from kit.portfolio import Inventory, take_inventory, write_inventory
 from kit.runlog import ingest_logs
+from kit.runlog.samples import write_sample_logs
 from kit.scenario import load_scenario
 from kit.store import open_store
 
@@ -95,6 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     logs.set_defaults(run=run_logs)
 
+    samples = commands.add_parser(
+        "samples", help="write deterministic sample run logs for a portfolio"
+    )
+    samples.add_argument(
+        "--apps", type=Path, default=Path("data/apps"), help="the apps to log runs of"
+    )
+    samples.add_argument("--out", type=Path, default=Path("build/samples/logs"))
+    samples.add_argument("--days", type=int, default=90)
+    samples.add_argument("--seed", type=int, default=7)
+    samples.set_defaults(run=run_samples)
+
     estimate = commands.add_parser(
         "estimate", help="freshness and API load under batch, micro-batch, streaming"
     )
@@ -153,6 +165,17 @@ def run_logs(arguments: argparse.Namespace) -> int:
             f"{document['continuation_lines']:,} continuation, "
             f"{document['rejected_lines']:,} rejected; {document['runs']:,} runs"
         )
+    return EXIT_OK
+
+
+def run_samples(arguments: argparse.Namespace) -> int:
+    """``kit samples``: sample logs and a CSV run history for a portfolio's jobs."""
+    inventory = take_inventory([arguments.apps])
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    paths = write_sample_logs(
+        inventory, arguments.out, days=arguments.days, seed=arguments.seed
+    )
+    log.info("samples: %d files written to %s", len(paths), arguments.out)
     return EXIT_OK
 
 

@@ -25,7 +25,10 @@ from kit.portfolio.model import Call, Inventory, Job
 from kit.schedule import Schedule, fire_times, period_seconds, zone_or_utc
 
 __all__ = [
+    "FREQUENT_PERIOD_S",
+    "HISTORY_COLUMNS",
     "HISTORY_FILE",
+    "ROTATE_DAYS",
     "RUNS_PER_DAY_CAP",
     "EngineEvent",
     "PlannedRun",
@@ -51,9 +54,10 @@ HISTORY_COLUMNS = (
 
 # Jobs that fire more than once an hour keep only a burst of fires each day:
 # at most this many, from 09:00 in the job's zone. Every fire of a 1-second
-# poll over 90 days would be 7.8 million runs; with the burst the whole sample
-# stays near 10 MB. The run history of such a job therefore shows gaps
-# overnight that production logs would not have.
+# poll over 90 days would be 7.8 million runs, and even the 10-minute supplier
+# feed alone would write about 40 MB; with the burst the 90-day sample is about
+# 11 MB. The run history of such a job therefore has gaps overnight that
+# production logs would not have, and its mean gap is not its period.
 RUNS_PER_DAY_CAP = 8
 FREQUENT_PERIOD_S = 3600.0
 BURST_START = time(9, 0)
@@ -94,7 +98,6 @@ DEGRADED_DAY_CHANCE = 0.05
 DEFAULT_CONCURRENCY = {3: 16, 4: 8}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_UTC = ZoneInfo("UTC")
 _UUID_EPOCH_TICKS = 0x01B21DD213814000
 
 _M4_ENGINE = "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine"
@@ -510,9 +513,7 @@ class _JobPlanner:
 
         if records == 0:
             moment = add("no-records", loaded)
-            return self._finish_run(
-                instance, fire, events, moment, "empty", (0, 0, 0), steps
-            )
+            return self._finish_run(instance, fire, events, moment, "empty", (0, 0, 0))
 
         started = max(loaded, free_at) + self._between(1, 15)
         add("started", started)
@@ -534,14 +535,13 @@ class _JobPlanner:
             first = started + round(work_ms * share * float(self.rng.uniform(0.2, 1)))
             if profile.max_failed == 0:
                 first = stop_at
-            add("record-failed", first, str(self.rng.choice(steps)) if steps else "")
+            if steps:
+                add("record-failed", first, str(self.rng.choice(steps)))
             add("max-failed", stop_at + 1)
             moment = add("stopped", stop_at + self._between(2, 20))
             processed = max(failed, round(records * share))
             counts = (records, processed, failed)
-            return self._finish_run(
-                instance, fire, events, moment, "stopped", counts, steps
-            )
+            return self._finish_run(instance, fire, events, moment, "stopped", counts)
 
         done = started + round(work_ms)
         timeline = []
@@ -570,7 +570,6 @@ class _JobPlanner:
             done,
             outcome,
             (records, records, failed),
-            steps,
             last_step,
         )
 
@@ -600,7 +599,6 @@ class _JobPlanner:
         moment: int,
         outcome: str,
         counts: tuple[int, int, int],
-        steps: Sequence[str],
         last_step: str | None = None,
     ) -> PlannedRun:
         """Add the onComplete phase and the finish line; Mule 3 adds a blank one."""
@@ -637,9 +635,9 @@ class _JobPlanner:
     def _history_run(self, fire: datetime, fire_ms: int, records: int) -> PlannedRun:
         profile = self.profile
         started = fire_ms + self._between(5, 900)
-        work_ms = profile.overhead_ms + records * profile.per_record_ms * float(
-            self.rng.lognormal(0.0, 0.15)
-        ) * self._slowdown(fire)
+        noise = float(self.rng.lognormal(0.0, 0.15))
+        per_record_ms = profile.per_record_ms * noise * self._slowdown(fire)
+        work_ms = profile.overhead_ms + records * per_record_ms
         failed = 0
         if records and self.rng.random() < HISTORY_FAILURE_CHANCE:
             failed = 1 + int(self.rng.binomial(records - 1, 0.001))
@@ -714,8 +712,9 @@ def write_sample_logs(
     in ``mule-app-APP.log``, older ones in ``.1.log``, and ``.2.log.gz`` on
     are gzipped; one run per rotation spans the boundary. Scheduled jobs
     without a batch job go to ``run-history.csv``, which holds one malformed
-    row on purpose. The same arguments give byte-identical files. Returns the
-    written paths, sorted.
+    row on purpose. The same arguments give byte-identical files; rotations
+    of these apps left in ``folder`` by a longer sample are deleted. Returns
+    the written paths, sorted.
     """
     if rotate_days < 1:
         raise InputError(f"rotate_days {rotate_days!r} must be 1 or more")
@@ -850,6 +849,7 @@ class _AppLog:
         self.entries.append((at_ms, len(self.entries), text))
 
     def flow_thread(self, flow: str, source: str = "") -> str:
+        """The thread running a flow: a Mule 4 uber thread or a Mule 3 one."""
         if self.version == 4:
             return self._uber(f"{flow}.CPU_LITE", flow)
         if source == "poll":
@@ -857,6 +857,7 @@ class _AppLog:
         return f"[{self.app}].{flow}.stage1.{int(self.rng.integers(1, 5)):02d}"
 
     def worker_thread(self, job: str) -> str:
+        """A thread of the batch job's work manager."""
         if self.version == 4:
             return self._uber(f"batch-job-{job}-work-manager", job)
         return f"batch-job-{job}-work-manager.{int(self.rng.integers(1, 5)):02d}"
@@ -1099,9 +1100,14 @@ class _AppLog:
             )
             frames = _DB_FRAMES
         else:
+            exception = (
+                "org.mule.runtime.api.exception.MuleRuntimeException"
+                if self.version == 4
+                else "org.mule.api.MuleRuntimeException"
+            )
             head = (
-                "org.mule.runtime.api.exception.MuleRuntimeException: "
-                f"{component or 'operation'} failed: record rejected by the target"
+                f"{exception}: {component or 'operation'} failed: record rejected "
+                "by the target"
             )
             frames = _M4_HTTP_FRAMES if self.version == 4 else _M3_HTTP_FRAMES
         return "\n".join(
@@ -1139,6 +1145,13 @@ class _AppLog:
                 data = gzip.compress(data, compresslevel=9, mtime=0)
             path.write_bytes(data)
             paths.append(path)
+
+        # Older rotations left by an earlier, longer sample would be ingested
+        # with this one, so they go.
+        for stale in folder.glob(f"mule-app-{self.app}.*.log*"):
+            number = stale.name.removeprefix(f"mule-app-{self.app}.").split(".")[0]
+            if number.isdigit() and int(number) >= files:
+                stale.unlink()
         return paths
 
 
