@@ -20,16 +20,17 @@ How the scenario becomes model inputs:
   With no calls, the hit ratio is None and the API sees nothing.
 - micro-batch: a slice processes min(limit, λT) records with ``concurrency``
   workers in min(limit, λT)·E[S_eff]/concurrency seconds.
-- batch: the runs fire at the cron's fire times over whole weeks from the
-  schedule's reference Monday (``kit.schedule.PERIOD_WINDOW_START``), enough
-  weeks to hold its period; each run takes the records that arrived since the
-  previous one, λ·window/fires on average, in records·E[S_eff]/concurrency s.
+- batch: the runs fire at the cron's fire times over a repeating window of
+  whole days from the schedule's reference Monday
+  (``kit.schedule.PERIOD_WINDOW_START``): a week, or for rarer schedules a
+  year or the period in days, whichever is longer; each run takes the records
+  that arrived since the previous one, λ·window/fires on average, in
+  records·E[S_eff]/concurrency s.
 - failures (redeliveries, dead letters) are left to the simulator.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -54,12 +55,14 @@ from kit.schedule import (
     PERIOD_WINDOW_START,
     Schedule,
     fire_times,
+    iter_fire_times,
     period_seconds,
     zone_or_utc,
 )
 
 DAY_S = 86400.0
 WEEK_S = 7 * DAY_S
+YEAR_DAYS = 365
 
 __all__ = [
     "BatchEstimate",
@@ -192,12 +195,16 @@ def estimate_scenario(
 def batch_timetable(batch: Batch) -> tuple[list[float], float]:
     """Return the cron's fire times as offsets into a repeating window, and its length.
 
-    The window is whole weeks from Monday 2026-01-05 00:00 in the batch's time
-    zone: one week when the schedule fires at least weekly, else 52 weeks or as
-    many as its period needs (a monthly cron fires 12 times in 52 weeks).
+    The window is whole days from Monday 2026-01-05 00:00 in the batch's time
+    zone: one week when the schedule fires at least weekly, else 365 days or its
+    period rounded to days, whichever is longer, so a yearly cron repeats every
+    365 days and a monthly one fires 12 times. A window that would end before
+    the first fire is stretched to hold it.
 
     >>> batch_timetable(Batch(cron="0 0 2 * * ?"))[0][:2]
     [7200.0, 93600.0]
+    >>> batch_timetable(Batch(cron="0 0 3 1 1 ?"))[1] / 86400
+    365.0
     """
     plan = Schedule("cron", cron=batch.cron, time_zone=batch.time_zone)
     period = period_seconds(plan)
@@ -206,12 +213,14 @@ def batch_timetable(batch: Batch) -> tuple[list[float], float]:
             f"batch.cron = {batch.cron!r} never fires again; give a schedule that "
             "repeats"
         )
-    weeks = 1 if period <= WEEK_S else max(52, math.ceil(period / WEEK_S))
+    days = 7 if period <= WEEK_S else max(YEAR_DAYS, round(period / DAY_S))
     zone, _ = zone_or_utc(batch.time_zone)
     start = datetime.combine(PERIOD_WINDOW_START, time(), zone)
-    end = start + timedelta(weeks=weeks)
+    first = next(iter_fire_times(plan, start))
+    days = max(days, (first - start).days + 1)
+    end = start + timedelta(days=days)
     offsets = [(fire - start).total_seconds() for fire in fire_times(plan, start, end)]
-    return offsets, weeks * WEEK_S
+    return offsets, days * DAY_S
 
 
 def _hit_ratio(scenario: Scenario, rate: float) -> float | None:

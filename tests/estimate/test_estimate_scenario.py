@@ -7,12 +7,12 @@ import statistics
 
 import pytest
 
-from kit.estimate import estimate_scenario
+from kit.estimate import batch_timetable, estimate_scenario
 from kit.estimate.batch import estimate_batch
 from kit.estimate.cache import hit_ratio
 from kit.estimate.micro_batch import estimate_micro_batch
 from kit.estimate.streaming import estimate_streaming
-from kit.scenario import Scenario, scenario_from_dict, with_overrides
+from kit.scenario import Batch, Scenario, scenario_from_dict, with_overrides
 
 CONTRACT = {
     "scenario": None,
@@ -130,6 +130,29 @@ def test_fire_times_split_the_records_between_runs() -> None:
     assert figures["batch"]["run_duration_s"] == pytest.approx(
         single["batch"]["run_duration_s"] / 4
     )
+
+
+def test_a_yearly_cron_gathers_a_year_of_records_into_one_run() -> None:
+    """A cron firing once a year runs every 365 days on 365 days of records."""
+    yearly = scenario_from_dict(
+        {"arrivals": {"rate_per_s": 0.01}, "batch": {"cron": "0 0 3 1 1 ?"}}
+    )
+    figures = estimate_scenario(yearly)["batch"]
+
+    year_s = 365 * 86400.0
+    run_s = 0.01 * year_s * 0.2 / 4
+    assert figures["run_duration_s"] == pytest.approx(run_s, rel=1e-12)
+    assert figures["latency_mean_s"] == pytest.approx(year_s / 2 + run_s, rel=1e-12)
+    assert figures["latency_max_s"] == pytest.approx(year_s + run_s, rel=1e-12)
+
+
+def test_a_first_fire_years_ahead_still_lands_in_the_window() -> None:
+    """A cron whose first fire lies past its rounded period still gets one run."""
+    offsets, window_s = batch_timetable(Batch(cron="0 0 0 10 1 ? 2030,2034"))
+
+    assert len(offsets) == 1 and 0.0 < offsets[0] < window_s
+    scenario = scenario_from_dict({"batch": {"cron": "0 0 0 10 1 ? 2030,2034"}})
+    assert estimate_scenario(scenario)["batch"]["run_duration_s"] > 0.0
 
 
 def test_no_enrichment_means_no_calls() -> None:
