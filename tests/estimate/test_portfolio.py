@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -10,12 +11,17 @@ from kit.cli import main
 from kit.estimate.portfolio import derive_scenarios, estimate_portfolio
 from kit.portfolio import take_inventory, write_inventory
 from kit.runlog import ingest_logs
-from kit.scenario import Scenario
+from kit.scenario import Scenario, scenario_from_dict
 from kit.store import open_store
 from tests.conftest import FIXTURES, ROOT
 
 HOURLY_APP = FIXTURES / "runlog-adherence" / "app"
 HISTORY = FIXTURES / "estimate" / "hourly-history.csv"
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 
 def test_measured_rate_and_per_record_time() -> None:
@@ -72,3 +78,28 @@ def test_scenario_and_db_are_exclusive(tmp_path, capsys) -> None:
     """Giving neither a scenario nor --db is a usage error naming both."""
     assert main(["estimate"]) == 2
     assert "--db" in capsys.readouterr().err
+
+
+def test_scenario_defaults_fill_what_the_store_does_not_know(tmp_path, capsys) -> None:
+    """--scenario-defaults supplies unmeasured keys; the inventory's keys still win."""
+    database = tmp_path / "a.duckdb"
+    defaults = tmp_path / "defaults.toml"
+    defaults.write_text(
+        "slo_s = 600\n[arrivals]\nrate_per_s = 2.5\n[service]\nmean_s = 0.05\n"
+        '[streaming]\nconsumers = 3\n[batch]\ncron = "0 0 5 * * ?"\n'
+    )
+    main(["inventory", str(HOURLY_APP), "--db", str(database)])
+    capsys.readouterr()
+
+    command = ["estimate", "--db", str(database), "--scenario-defaults"]
+    assert main([*command, str(defaults), "--json", "-"]) == 0
+    [job] = json.loads(capsys.readouterr().out)["jobs"]
+    with open_store(database) as con:
+        [(text,)] = con.execute("SELECT toml FROM scenarios").fetchall()
+    scenario = scenario_from_dict(tomllib.loads(text))
+
+    assert scenario.slo_s == 600 and scenario.streaming.consumers == 3
+    assert scenario.arrivals.rate_per_s == 2.5 and scenario.service.mean_s == 0.05
+    assert scenario.batch.cron == "0 0 * * * ?"
+    assert {"arrivals.rate_per_s", "service.mean_s"} <= set(job["defaulted"])
+    assert job["streaming"]["utilisation"] == pytest.approx(2.5 * 0.05 / 3)
