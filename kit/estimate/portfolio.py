@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from kit.errors import InputError
 from kit.estimate import estimate_scenario
 from kit.scenario import Scenario, scenario_to_toml, with_overrides
 from kit.store import replace_rows
@@ -155,7 +156,15 @@ def _frequency_as_cron(frequency_ms: int) -> str:
 def estimate_portfolio(
     con: duckdb.DuckDBPyConnection, defaults: Scenario | None = None
 ) -> list[dict]:
-    """Estimate every job; write ``scenarios`` and ``estimates``; return the figures."""
+    """Estimate every job; write ``scenarios`` and ``estimates``; return the figures.
+
+    A store without an inventory is an input error: it has no jobs to estimate.
+    """
+    if not con.execute("SELECT count(*) FROM apps").fetchone()[0]:
+        raise InputError(
+            "the assessment database holds no inventory, so no jobs to estimate; "
+            "run 'kit inventory PATH --db FILE' on the same file first"
+        )
     jobs = derive_scenarios(con, defaults or Scenario())
     documents, scenario_rows, estimate_rows = [], [], []
     for job in jobs:

@@ -103,3 +103,11 @@ def test_scenario_defaults_fill_what_the_store_does_not_know(tmp_path, capsys) -
     assert scenario.batch.cron == "0 0 * * * ?"
     assert {"arrivals.rate_per_s", "service.mean_s"} <= set(job["defaulted"])
     assert job["streaming"]["utilisation"] == pytest.approx(2.5 * 0.05 / 3)
+
+
+def test_a_store_without_inventory_is_a_usage_error(tmp_path, capsys) -> None:
+    """Estimating a database that holds no inventory exits 2 and says what to run."""
+    database = tmp_path / "empty.duckdb"
+
+    assert main(["estimate", "--db", str(database)]) == 2
+    assert "kit inventory" in capsys.readouterr().err
