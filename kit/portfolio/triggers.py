@@ -181,6 +181,20 @@ def _quartz_timing(index: AppIndex, endpoint) -> _Timing | None:
         endpoint = target
     if endpoint.get("cronExpression") is not None:
         return _cron_timing(index, endpoint, "cronExpression")
+    delay = index.attribute(endpoint, "startDelay")
+    if (index.attribute(endpoint, "repeatCount") or "").strip() == "0":
+        # Quartz repeats a simple trigger repeatCount more times: 0 fires once.
+        index.finding(
+            "info",
+            "fires-once",
+            endpoint,
+            "quartz endpoint has repeatCount='0', so it fires once after its start "
+            "delay and never again: there is no period to assess. Give it "
+            "repeatCount='-1' or a cronExpression if it should repeat",
+        )
+        return _Timing(
+            start_delay_ms=_milliseconds(index, endpoint, delay or "0", "MILLISECONDS")
+        )
     interval = index.attribute(endpoint, "repeatInterval")
     if interval is None:
         index.finding(
@@ -191,7 +205,6 @@ def _quartz_timing(index: AppIndex, endpoint) -> _Timing | None:
             "give it one",
         )
         return None
-    delay = index.attribute(endpoint, "startDelay")
     return _Timing(
         frequency_ms=_milliseconds(index, endpoint, interval, "MILLISECONDS"),
         start_delay_ms=_milliseconds(index, endpoint, delay or "0", "MILLISECONDS"),
