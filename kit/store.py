@@ -146,8 +146,48 @@ CREATE TABLE estimates (
 );
 """
 
+SIMULATION_SCHEMA = """
+CREATE TABLE sim_runs (
+    scenario VARCHAR, app VARCHAR, flow VARCHAR, batch_job VARCHAR, mode VARCHAR,
+    seed BIGINT, source VARCHAR, records BIGINT, loaded BIGINT,
+    dead_lettered BIGINT, in_flight BIGINT, duplicates BIGINT, deliveries BIGINT,
+    order_violations BIGINT, skipped_ticks BIGINT,
+    latency_mean_s DOUBLE, latency_p50_s DOUBLE, latency_p95_s DOUBLE,
+    latency_p99_s DOUBLE, latency_max_s DOUBLE, wait_mean_s DOUBLE,
+    api_calls_total BIGINT, api_calls_per_s DOUBLE, api_peak_per_min BIGINT,
+    cache_hit_ratio DOUBLE, throttled_calls BIGINT, rate_limit_per_s DOUBLE
+);
+CREATE TABLE sim_records (
+    scenario VARCHAR, mode VARCHAR, record BIGINT, arrived_s DOUBLE,
+    started_s DOUBLE, loaded_s DOUBLE, ended_s DOUBLE, deliveries INTEGER,
+    loads INTEGER, outcome VARCHAR
+);
+CREATE TABLE sim_series (
+    scenario VARCHAR, mode VARCHAR, minute BIGINT, queue_depth BIGINT,
+    loaded BIGINT, api_calls BIGINT
+);
+-- With real records: each loaded or dead-lettered record, its own columns as JSON.
+CREATE TABLE sim_loaded (
+    scenario VARCHAR, mode VARCHAR, source_file VARCHAR, line BIGINT,
+    loaded_at TIMESTAMPTZ, deliveries INTEGER, loads INTEGER, record JSON
+);
+CREATE TABLE sim_dead_letters (
+    scenario VARCHAR, mode VARCHAR, source_file VARCHAR, line BIGINT,
+    dead_lettered_at TIMESTAMPTZ, deliveries INTEGER, reason VARCHAR, record JSON
+);
+CREATE TABLE sim_rejects (
+    scenario VARCHAR, source_file VARCHAR, line BIGINT, text VARCHAR,
+    reason VARCHAR
+);
+"""
+
 # Each entry upgrades the file by one version; append, never edit a shipped one.
-MIGRATIONS: list[str] = [INVENTORY_SCHEMA, RUN_HISTORY_SCHEMA, ESTIMATE_SCHEMA]
+MIGRATIONS: list[str] = [
+    INVENTORY_SCHEMA,
+    RUN_HISTORY_SCHEMA,
+    ESTIMATE_SCHEMA,
+    SIMULATION_SCHEMA,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
