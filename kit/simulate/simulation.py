@@ -1,0 +1,355 @@
+"""Simulate one scenario in each mode and turn the outcomes into figures and tables.
+
+The three modes replay the same records (the same arrivals, service times and
+lookup keys), so their figures differ only by how the pipeline treats them.
+The simulation stops at the horizon: one day after the last arrival, or two
+batch periods when those are longer, so that a weekly batch still runs; what
+has not ended by then is in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numba
+import numpy as np
+from tqdm import tqdm
+
+from kit.errors import InputError
+from kit.scenario import Scenario
+from kit.schedule import Schedule as CronSchedule
+from kit.schedule import fire_times, period_seconds
+from kit.simulate.enrichment import API_CALLS, HITS, LOOKUPS, THROTTLED, new_enricher
+from kit.simulate.outcomes import (
+    DEAD_LETTERED,
+    IN_FLIGHT,
+    LOADED,
+    OUTCOME_NAMES,
+    Outcomes,
+)
+from kit.simulate.records import Records, generate_records
+from kit.simulate.scheduled import Schedule, micro_batch_ticks, simulate_scheduled
+from kit.simulate.streaming import Queue, simulate_streaming
+
+log = logging.getLogger(__name__)
+
+MODES = ("streaming", "micro-batch", "batch")
+DAY_S = 86400.0
+MINUTE_S = 60.0
+# Progress bars appear for runs at least this long.
+PROGRESS_RECORDS = 1_000_000
+
+
+@dataclass
+class ModeRun:
+    """One mode's outcomes, figures and per-minute series."""
+
+    mode: str
+    outcomes: Outcomes
+    figures: dict[str, Any]
+    series: dict[str, np.ndarray]
+
+
+@dataclass
+class Simulation:
+    """A scenario's records and what each mode did with them."""
+
+    scenario: Scenario
+    records: Records
+    horizon_s: float
+    runs: dict[str, ModeRun] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract: the scenario's name and each mode's figures."""
+        return {
+            "scenario": self.scenario.name,
+            "modes": {mode: run.figures for mode, run in self.runs.items()},
+        }
+
+
+def simulate_scenario(
+    scenario: Scenario,
+    modes: tuple[str, ...] = MODES,
+    records: Records | None = None,
+) -> Simulation:
+    """Replay the records (generated from the scenario if not given) in each mode.
+
+    >>> from kit.scenario import scenario_from_dict
+    >>> small = scenario_from_dict({"arrivals": {"rate_per_s": 1.0, "count": 50}})
+    >>> figures = simulate_scenario(small, ("streaming",)).to_json()
+    >>> figures["modes"]["streaming"]["loaded"]
+    50
+    """
+    unknown = [mode for mode in modes if mode not in MODES]
+    if unknown:
+        raise InputError(
+            f"unknown mode {unknown[0]!r}; use one of {', '.join(MODES)} or all."
+        )
+    records = records if records is not None else generate_records(scenario)
+    horizon = _horizon(scenario, records)
+    simulation = Simulation(scenario, records, horizon)
+
+    steps = tqdm(
+        modes,
+        desc=f"simulate {scenario.name}",
+        unit="mode",
+        disable=len(records) < PROGRESS_RECORDS or None,
+        leave=False,
+    )
+    for mode in steps:
+        steps.set_postfix_str(mode)
+        simulation.runs[mode] = _simulate_mode(scenario, records, mode, horizon)
+        log.debug("simulated %s in %s mode", scenario.name, mode)
+
+    log.info(
+        "simulation %s: %d records, modes %s",
+        scenario.name,
+        len(records),
+        ", ".join(modes),
+    )
+    return simulation
+
+
+def _simulate_mode(
+    scenario: Scenario, records: Records, mode: str, horizon: float
+) -> ModeRun:
+    """Run one mode's kernel and summarise it."""
+    minutes = int(horizon // MINUTE_S) + 2
+    enricher = new_enricher(_sized_enrichment(scenario, records.key_count), minutes)
+    failures = scenario.failures
+    skipped = 0
+
+    if mode == "streaming":
+        streaming = scenario.streaming
+        queue = Queue(
+            consumers=streaming.consumers,
+            holding=max(1, streaming.prefetch),
+            fifo=streaming.queue == "fifo",
+            groups=streaming.message_groups,
+            ack_timeout_s=streaming.ack_timeout_s,
+            max_deliveries=streaming.max_deliveries,
+            transient_rate=failures.transient_rate,
+            horizon_s=horizon,
+            seed=scenario.seed,
+        )
+        outcomes = simulate_streaming(
+            records.arrived_s,
+            records.service_s,
+            records.invalid,
+            records.order_key,
+            records.call_keys,
+            queue,
+            enricher,
+        )
+    else:
+        schedule = _schedule(scenario, records, mode, horizon)
+        outcomes, counters = simulate_scheduled(
+            records.arrived_s,
+            records.service_s,
+            records.invalid,
+            records.call_keys,
+            schedule,
+            enricher,
+        )
+        skipped = counters["skipped_ticks"]
+
+    series = _series(records, outcomes, enricher.calls_per_minute)
+    figures = _figures(records, outcomes, enricher, series, skipped)
+    return ModeRun(mode, outcomes, figures, series)
+
+
+def _sized_enrichment(scenario: Scenario, key_count: int):
+    """The enrichment settings with room for every key the records use."""
+    from dataclasses import replace
+
+    enrichment = scenario.enrichment
+    if key_count <= enrichment.keys:
+        return enrichment
+    return replace(enrichment, keys=key_count)
+
+
+def _schedule(
+    scenario: Scenario, records: Records, mode: str, horizon: float
+) -> Schedule:
+    """The fire times and run settings of micro-batch or batch."""
+    failures = scenario.failures
+    max_deliveries = scenario.streaming.max_deliveries
+    if mode == "micro-batch":
+        micro = scenario.micro_batch
+        return Schedule(
+            fires_s=micro_batch_ticks(micro.interval_s, horizon),
+            limit=micro.limit,
+            skip_when_busy=True,
+            progressive=False,
+            concurrency=micro.concurrency,
+            max_deliveries=max_deliveries,
+            transient_rate=failures.transient_rate,
+            horizon_s=horizon,
+            seed=scenario.seed,
+        )
+
+    batch = scenario.batch
+    plan = CronSchedule("cron", cron=batch.cron, time_zone=batch.time_zone)
+    end = records.origin + timedelta(seconds=horizon)
+    fires = np.array(
+        [
+            (moment - records.origin).total_seconds()
+            for moment in fire_times(plan, records.origin, end)
+        ]
+    )
+    return Schedule(
+        fires_s=fires,
+        limit=max(1, len(records)),
+        skip_when_busy=False,
+        progressive=batch.commit == "progressive",
+        concurrency=batch.concurrency,
+        max_deliveries=max_deliveries,
+        transient_rate=failures.transient_rate,
+        horizon_s=horizon,
+        seed=scenario.seed,
+    )
+
+
+def _horizon(scenario: Scenario, records: Records) -> float:
+    """One day after the last arrival, or two batch periods if longer."""
+    last = float(records.arrived_s[-1]) if len(records) else 0.0
+    plan = CronSchedule(
+        "cron", cron=scenario.batch.cron, time_zone=scenario.batch.time_zone
+    )
+    period = period_seconds(plan) or DAY_S
+    return last + max(DAY_S, 2 * period)
+
+
+def _series(
+    records: Records, outcomes: Outcomes, calls_per_minute: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per minute: records not yet ended at its end, records loaded, API calls."""
+    ended = outcomes.ended_s
+    finite = ended[~np.isnan(ended)]
+    last = max(
+        float(records.arrived_s[-1]) if len(records) else 0.0,
+        float(finite.max()) if finite.size else 0.0,
+    )
+    first_minute = int(records.arrived_s[0] // MINUTE_S) if len(records) else 0
+    minutes = int(last // MINUTE_S) + 1
+
+    arrivals = np.bincount(
+        (records.arrived_s // MINUTE_S).astype(np.int64), minlength=minutes
+    )[:minutes]
+    endings = np.bincount((finite // MINUTE_S).astype(np.int64), minlength=minutes)
+    loaded_at = ended[outcomes.outcome == LOADED]
+    loads = np.bincount((loaded_at // MINUTE_S).astype(np.int64), minlength=minutes)
+    calls = np.zeros(minutes, dtype=np.int64)
+    shown = min(minutes, calls_per_minute.size)
+    calls[:shown] = calls_per_minute[:shown]
+
+    depth = np.cumsum(arrivals) - np.cumsum(endings[:minutes])
+    window = slice(first_minute, minutes)
+    return {
+        "minute": np.arange(minutes, dtype=np.int64)[window],
+        "queue_depth": depth[window],
+        "loaded": loads[:minutes][window],
+        "api_calls": calls[window],
+    }
+
+
+def _figures(
+    records: Records,
+    outcomes: Outcomes,
+    enricher,
+    series: dict[str, np.ndarray],
+    skipped_ticks: int,
+) -> dict[str, Any]:
+    """The JSON contract's figures for one mode."""
+    outcome = outcomes.outcome
+    loaded = outcome == LOADED
+    latency = outcomes.ended_s[loaded] - records.arrived_s[loaded]
+    started = ~np.isnan(outcomes.started_s)
+    wait = outcomes.started_s[started] - records.arrived_s[started]
+
+    counts = enricher.counts
+    span = _active_span(records, outcomes)
+    calls = int(counts[API_CALLS])
+    return {
+        "records": len(records),
+        "loaded": int(loaded.sum()),
+        "dead_lettered": int((outcome == DEAD_LETTERED).sum()),
+        "in_flight": int((outcome == IN_FLIGHT).sum()),
+        "duplicates": int(np.maximum(outcomes.loads - 1, 0).sum()),
+        "deliveries": int(outcomes.deliveries.sum()),
+        "order_violations": count_order_violations(
+            records.order_key, outcomes.ended_s, loaded
+        ),
+        "skipped_ticks": skipped_ticks,
+        "latency_s": _distribution(latency),
+        "wait_s": {"mean": float(wait.mean()) if wait.size else None},
+        "api_calls": {
+            "total": calls,
+            "per_s": calls / span if span > 0 else 0.0,
+            "peak_per_min": int(series["api_calls"].max(initial=0)),
+        },
+        "cache_hit_ratio": (
+            int(counts[HITS]) / int(counts[LOOKUPS]) if counts[LOOKUPS] else None
+        ),
+        "throttled_calls": int(counts[THROTTLED]),
+    }
+
+
+def _distribution(values: np.ndarray) -> dict[str, float | None]:
+    """Mean, median, 95th and 99th percentiles and maximum; None when empty."""
+    if values.size == 0:
+        return dict.fromkeys(("mean", "p50", "p95", "p99", "max"))
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {
+        "mean": float(values.mean()),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "max": float(values.max()),
+    }
+
+
+def _active_span(records: Records, outcomes: Outcomes) -> float:
+    """Seconds from the first arrival to the last ending."""
+    if not len(records):
+        return 0.0
+    ended = outcomes.ended_s[~np.isnan(outcomes.ended_s)]
+    last = max(float(records.arrived_s[-1]), float(ended.max(initial=-math.inf)))
+    return last - float(records.arrived_s[0])
+
+
+def count_order_violations(
+    order_key: np.ndarray, ended_s: np.ndarray, loaded: np.ndarray
+) -> int:
+    """Count loaded records that became visible before an earlier record of their key.
+
+    >>> keys = np.array([1, 1, 1]); ends = np.array([5.0, 3.0, 6.0])
+    >>> count_order_violations(keys, ends, np.array([True, True, True]))
+    1
+    """
+    order = np.argsort(order_key, kind="stable")
+    return int(_order_violations(order_key[order], ended_s[order], loaded[order]))
+
+
+@numba.njit(cache=True)
+def _order_violations(keys, ended, loaded):
+    """Walk each key's records in arrival order, tracking the latest load so far."""
+    violations = 0
+    latest = -math.inf
+    for position in range(keys.size):
+        if position == 0 or keys[position] != keys[position - 1]:
+            latest = -math.inf
+        if not loaded[position]:
+            continue
+        if ended[position] < latest:
+            violations += 1
+        else:
+            latest = ended[position]
+    return violations
+
+
+__all__ = ["MODES", "OUTCOME_NAMES", "ModeRun", "Simulation", "simulate_scenario"]
