@@ -94,3 +94,57 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "batch": {"commit": draw(st.sampled_from(["end", "progressive"]))},
     }
     return scenario_from_dict(data)
+
+
+@st.composite
+def simulation_scenarios(draw: st.DrawFn) -> Scenario:
+    """A small scenario for the simulator, with every broker feature in play."""
+    cache = draw(st.sampled_from(["none", "ttl", "ttl-reset", "lru"]))
+    data = {
+        "seed": draw(st.integers(0, 2**31)),
+        "arrivals": {
+            "rate_per_s": draw(finite_floats(0.01, 50.0)),
+            "count": draw(st.integers(1, 400)),
+        },
+        "service": {
+            "distribution": draw(
+                st.sampled_from(["exponential", "constant", "lognormal", "gamma"])
+            ),
+            "mean_s": draw(finite_floats(0.001, 20.0)),
+            "cv": draw(finite_floats(0.1, 3.0)),
+        },
+        "failures": {
+            "transient_rate": draw(finite_floats(0.0, 0.9)),
+            "invalid_rate": draw(finite_floats(0.0, 0.3)),
+        },
+        "enrichment": {
+            "calls_per_record": draw(st.integers(0, 3)),
+            "latency_s": draw(finite_floats(0.0, 2.0)),
+            "keys": draw(st.integers(1, 50)),
+            "cache": cache,
+            "cache_ttl_s": draw(finite_floats(1.0, 100.0)),
+            "cache_capacity": draw(st.integers(1, 20)),
+            "rate_limit_per_s": draw(st.sampled_from([0.0, 0.5, 5.0])),
+        },
+        "streaming": {
+            "consumers": draw(st.integers(1, 12)),
+            "queue": draw(st.sampled_from(["standard", "fifo"])),
+            "message_groups": draw(st.integers(1, 8)),
+            "ack_timeout_s": draw(finite_floats(0.5, 60.0)),
+            "max_deliveries": draw(st.integers(1, 6)),
+            "prefetch": draw(st.integers(0, 8)),
+        },
+        "micro_batch": {
+            "interval_s": draw(finite_floats(1.0, 120.0)),
+            "limit": draw(st.integers(1, 50)),
+            "concurrency": draw(st.integers(1, 4)),
+        },
+        "batch": {
+            "cron": draw(
+                st.sampled_from(["0 * * * * ?", "0 0 * * * ?", "0 0 2 * * ?"])
+            ),
+            "concurrency": draw(st.integers(1, 4)),
+            "commit": draw(st.sampled_from(["end", "progressive"])),
+        },
+    }
+    return scenario_from_dict(data)

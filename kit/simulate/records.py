@@ -286,7 +286,7 @@ def _load_csv(reader: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
         ) from error
 
     bad = reader.execute(
-        "SELECT line, csv_line, error_type FROM _csv_rejects ORDER BY line"
+        "SELECT DISTINCT line, csv_line, error_type FROM _csv_rejects ORDER BY line"
     ).fetchall()
     bad_lines = np.array([int(line) for line, _, _ in bad], dtype=np.int64)
     reader.execute(
