@@ -26,6 +26,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
+import numba
 import numpy as np
 import pyarrow as pa
 
@@ -83,7 +84,7 @@ def generate_records(scenario: Scenario) -> Records:
     return Records(
         arrived_s=arrived,
         service_s=draw_service_times(scenario.service, count, rng),
-        invalid=rng.random(count) < scenario.failures.invalid_rate,
+        invalid=_invalid(scenario.failures.invalid_rate, count, rng),
         order_key=keys,
         call_keys=call_keys,
         key_count=enrichment.keys,
@@ -206,11 +207,44 @@ def _profile_times(
 def _zipf_keys(
     keys: int, alpha: float, count: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Draw lookup keys 0…keys−1, key i with weight (i + 1)^−alpha."""
+    """Draw lookup keys 0…keys−1, key i with weight (i + 1)^−alpha.
+
+    Walker's alias method: one uniform draw picks a column by its whole part
+    and, by its fraction, the column's key or its alias.
+    """
     weights = np.arange(1, keys + 1, dtype=float) ** -alpha
-    cumulative = np.cumsum(weights / weights.sum())
-    cumulative[-1] = 1.0
-    return np.searchsorted(cumulative, rng.random(count), side="right").astype(np.int64)
+    keep, alias = _alias_table(weights / weights.sum())
+    return _draw_alias(keep, alias, rng.random(count))
+
+
+def _alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's construction: per column, the chance to keep it and its alias."""
+    size = probabilities.size
+    scaled = probabilities * size
+    keep = np.ones(size)
+    alias = np.arange(size, dtype=np.int64)
+    small = [index for index in range(size) if scaled[index] < 1.0]
+    large = [index for index in range(size) if scaled[index] >= 1.0]
+
+    while small and large:
+        low, high = small.pop(), large.pop()
+        keep[low] = scaled[low]
+        alias[low] = high
+        scaled[high] -= 1.0 - scaled[low]
+        (small if scaled[high] < 1.0 else large).append(high)
+    return keep, alias
+
+
+@numba.njit(cache=True)
+def _draw_alias(keep, alias, uniforms):
+    """Turn uniforms in [0, 1) into keys with the alias table."""
+    size = keep.size
+    keys = np.empty(uniforms.size, dtype=np.int64)
+    for index in range(uniforms.size):
+        scaled = uniforms[index] * size
+        column = min(int(scaled), size - 1)
+        keys[index] = column if scaled - column < keep[column] else alias[column]
+    return keys
 
 
 def _call_keys(
@@ -226,6 +260,13 @@ def _call_keys(
     if not columns:
         return np.zeros((first.size, 0), dtype=np.int64)
     return np.ascontiguousarray(np.stack(columns, axis=1))
+
+
+def _invalid(rate: float, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Mark each record invalid with chance ``rate``."""
+    if rate == 0:
+        return np.zeros(count, dtype=bool)
+    return rng.random(count) < rate
 
 
 def _generated_origin(scenario: Scenario) -> datetime:

@@ -237,24 +237,33 @@ def _series(
     first_minute = int(records.arrived_s[0] // MINUTE_S) if len(records) else 0
     minutes = int(last // MINUTE_S) + 1
 
-    arrivals = np.bincount(
-        (records.arrived_s // MINUTE_S).astype(np.int64), minlength=minutes
-    )[:minutes]
-    endings = np.bincount((finite // MINUTE_S).astype(np.int64), minlength=minutes)
-    loaded_at = ended[outcomes.outcome == LOADED]
-    loads = np.bincount((loaded_at // MINUTE_S).astype(np.int64), minlength=minutes)
+    depth, loads = _count_per_minute(
+        records.arrived_s, ended, outcomes.outcome, minutes
+    )
     calls = np.zeros(minutes, dtype=np.int64)
     shown = min(minutes, calls_per_minute.size)
     calls[:shown] = calls_per_minute[:shown]
-
-    depth = np.cumsum(arrivals) - np.cumsum(endings[:minutes])
-    window = slice(first_minute, minutes)
     return {
-        "minute": np.arange(minutes, dtype=np.int64)[window],
-        "queue_depth": depth[window],
-        "loaded": loads[:minutes][window],
-        "api_calls": calls[window],
+        "minute": np.arange(first_minute, minutes, dtype=np.int64),
+        "queue_depth": depth[first_minute:],
+        "loaded": loads[first_minute:],
+        "api_calls": calls[first_minute:],
     }
+
+
+@numba.njit(cache=True)
+def _count_per_minute(arrived, ended, outcome, minutes):
+    """Records arrived but not ended at each minute's end, and loads per minute."""
+    change = np.zeros(minutes, dtype=np.int64)
+    loads = np.zeros(minutes, dtype=np.int64)
+    for record in range(arrived.size):
+        change[int(arrived[record] // MINUTE_S)] += 1
+        if not math.isnan(ended[record]):
+            minute = int(ended[record] // MINUTE_S)
+            change[minute] -= 1
+            if outcome[record] == LOADED:
+                loads[minute] += 1
+    return np.cumsum(change), loads
 
 
 def _figures(
@@ -331,24 +340,24 @@ def count_order_violations(
     >>> count_order_violations(keys, ends, np.array([True, True, True]))
     1
     """
-    order = np.argsort(order_key, kind="stable")
-    return int(_order_violations(order_key[order], ended_s[order], loaded[order]))
+    if order_key.size == 0:
+        return 0
+    latest = np.full(int(order_key.max()) + 1, -math.inf)
+    return int(_order_violations(order_key, ended_s, loaded, latest))
 
 
 @numba.njit(cache=True)
-def _order_violations(keys, ended, loaded):
-    """Walk each key's records in arrival order, tracking the latest load so far."""
+def _order_violations(keys, ended, loaded, latest):
+    """Walk the records in arrival order, tracking each key's latest load so far."""
     violations = 0
-    latest = -math.inf
-    for position in range(keys.size):
-        if position == 0 or keys[position] != keys[position - 1]:
-            latest = -math.inf
-        if not loaded[position]:
+    for record in range(keys.size):
+        if not loaded[record]:
             continue
-        if ended[position] < latest:
+        key = keys[record]
+        if ended[record] < latest[key]:
             violations += 1
         else:
-            latest = ended[position]
+            latest[key] = ended[record]
     return violations
 
 

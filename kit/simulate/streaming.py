@@ -112,6 +112,7 @@ def _run(
     held = np.zeros(consumers, dtype=np.int64)
     buffer_record = np.empty((consumers, holding), dtype=np.int64)
     buffer_delivery = np.empty((consumers, holding), dtype=np.int64)
+    buffer_deferred = np.zeros((consumers, holding), dtype=np.bool_)
     buffer_head = np.zeros(consumers, dtype=np.int64)
     working = np.full(consumers, -1, dtype=np.int64)  # record in work, or -1
     working_delivery = np.zeros(consumers, dtype=np.int64)
@@ -123,7 +124,8 @@ def _run(
     to_start_size = 0
 
     # Lock expiries come in delivery order, so a ring suffices; entries whose
-    # delivery was settled in time are skipped when they come up.
+    # delivery was settled in time are skipped when they come up. A message
+    # started at once gets an entry only when its attempt outlasts the lock.
     expiry_time = np.empty(FIRST_RING_SIZE)
     expiry_record = np.empty(FIRST_RING_SIZE, dtype=np.int64)
     expiry_delivery = np.empty(FIRST_RING_SIZE, dtype=np.int64)
@@ -139,7 +141,7 @@ def _run(
         arrival_at = arrived[arrivals_seen] if arrivals_seen < count else math.inf
         expiry_at = math.inf
         if expiry_length > 0:
-            expiry_at = expiry_time[expiry_head % expiry_time.size]
+            expiry_at = expiry_time[expiry_head]
         end_at = ends_time[0] if ends_size[0] > 0 else math.inf
         now = min(arrival_at, expiry_at, end_at)
         if now == math.inf or now > horizon_s:
@@ -178,8 +180,8 @@ def _run(
             elif in_time:
                 release = record
         elif expiry_at <= arrival_at:
-            slot = expiry_head % expiry_time.size
-            expiry_head += 1
+            slot = expiry_head
+            expiry_head = _wrap(expiry_head + 1, expiry_time.size)
             expiry_length -= 1
             if locked_by[expiry_record[slot]] == expiry_delivery[slot]:
                 release = expiry_record[slot]
@@ -226,7 +228,10 @@ def _run(
             while available_span[1] > 0 and free_places > 0:
                 item = _pop(available, available_span)
                 record = members[group_next[item]] if fifo else item
-                if idle_size > 0:
+                # An idle consumer starts the message now, and its expiry is
+                # only needed if the attempt outlasts the lock: decided at start.
+                starts_now = idle_size > 0
+                if starts_now:
                     idle_size -= 1
                     consumer = idle[idle_size]
                     to_start[to_start_size] = consumer
@@ -236,16 +241,18 @@ def _run(
 
                 deliveries[record] += 1
                 locked_by[record] = deliveries[record]
-                slot = (expiry_head + expiry_length) % expiry_time.size
-                expiry_time[slot] = now + ack_timeout_s
-                expiry_record[slot] = record
-                expiry_delivery[slot] = deliveries[record]
-                expiry_length += 1
+                if not starts_now:
+                    slot = _wrap(expiry_head + expiry_length, expiry_time.size)
+                    expiry_time[slot] = now + ack_timeout_s
+                    expiry_record[slot] = record
+                    expiry_delivery[slot] = deliveries[record]
+                    expiry_length += 1
 
                 waiting = held[consumer] - (1 if working[consumer] >= 0 else 0)
-                place = (buffer_head[consumer] + waiting) % holding
+                place = _wrap(buffer_head[consumer] + waiting, holding)
                 buffer_record[consumer, place] = record
                 buffer_delivery[consumer, place] = deliveries[record]
+                buffer_deferred[consumer, place] = starts_now
                 held[consumer] += 1
                 free_places -= 1
 
@@ -258,7 +265,7 @@ def _run(
                     head = buffer_head[consumer]
                     record = buffer_record[consumer, head]
                     delivery = buffer_delivery[consumer, head]
-                    buffer_head[consumer] = (head + 1) % holding
+                    buffer_head[consumer] = _wrap(head + 1, holding)
                     if math.isnan(started[record]):
                         started[record] = now
 
@@ -277,13 +284,17 @@ def _run(
                                 call_keys[record],
                                 now,
                             )
-                        heap_push(
-                            ends_time,
-                            ends_consumer,
-                            ends_size,
-                            start + service[record],
-                            consumer,
-                        )
+                        end = start + service[record]
+                        heap_push(ends_time, ends_consumer, ends_size, end, consumer)
+                        if (
+                            buffer_deferred[consumer, head]
+                            and end > now + ack_timeout_s
+                        ):
+                            slot = _wrap(expiry_head + expiry_length, expiry_time.size)
+                            expiry_time[slot] = now + ack_timeout_s
+                            expiry_record[slot] = record
+                            expiry_delivery[slot] = delivery
+                            expiry_length += 1
                         working[consumer] = record
                         working_delivery[consumer] = delivery
                         working_ok[consumer] = (
@@ -316,17 +327,23 @@ def _run(
 
 
 @numba.njit(cache=True, inline="always")
+def _wrap(position, size):
+    """A ring position below 2·size brought into [0, size) without a division."""
+    return position - size if position >= size else position
+
+
+@numba.njit(cache=True, inline="always")
 def _push(ring, span, item):
     """Append an item to a ring with room for it."""
-    ring[(span[0] + span[1]) % ring.size] = item
+    ring[_wrap(span[0] + span[1], ring.size)] = item
     span[1] += 1
 
 
 @numba.njit(cache=True, inline="always")
 def _pop(ring, span):
     """Remove and return the ring's first item."""
-    item = ring[span[0] % ring.size]
-    span[0] += 1
+    item = ring[span[0]]
+    span[0] = _wrap(span[0] + 1, ring.size)
     span[1] -= 1
     return item
 
