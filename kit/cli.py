@@ -28,6 +28,7 @@ from kit.simulate import (
     simulate_scenario,
     write_simulation,
 )
+from kit.simulate.portfolio import simulate_portfolio
 from kit.store import open_store
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser(
         "simulate", help="replay records through streaming, micro-batch and batch"
     )
-    simulate.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    simulate.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO.toml")
     simulate.add_argument(
         "--mode", choices=[*MODES, "all"], default="all", help="default: all"
     )
@@ -140,7 +141,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="CSV or Parquet records to replay, or table:NAME in --db",
     )
-    simulate.add_argument("--db", type=Path, help="assessment DuckDB file to write")
+    simulate.add_argument(
+        "--db",
+        type=Path,
+        help="assessment DuckDB file to write; alone, simulate its stored jobs",
+    )
+    simulate.add_argument(
+        "--job",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --db and no scenario: simulate only this job (repeatable)",
+    )
     simulate.add_argument("--json", metavar="FILE", help="write JSON; '-' for stdout")
     simulate.set_defaults(run=run_simulate)
     return parser
@@ -229,7 +241,11 @@ def run_estimate(arguments: argparse.Namespace) -> int:
 
 
 def run_simulate(arguments: argparse.Namespace) -> int:
-    """``kit simulate``: replay one scenario's records and report each mode."""
+    """``kit simulate``: replay one scenario's records, or every stored job's."""
+    if arguments.scenario is None:
+        return _simulate_stored_jobs(arguments)
+    if arguments.job:
+        raise InputError("--job picks stored jobs; give --db FILE without a scenario")
     scenario = load_scenario(arguments.scenario)
     modes = MODES if arguments.mode == "all" else (arguments.mode,)
     source = arguments.records or _scenario_records(scenario, arguments.scenario)
@@ -249,6 +265,35 @@ def run_simulate(arguments: argparse.Namespace) -> int:
         _write_json(simulation.to_json(), arguments.json)
     else:
         print(summarise_simulation(simulation))
+    return EXIT_OK
+
+
+def _simulate_stored_jobs(arguments: argparse.Namespace) -> int:
+    """``kit simulate --db FILE``: every scenario the estimates stored."""
+    if arguments.db is None:
+        raise InputError("give SCENARIO.toml, or --db FILE to simulate its jobs")
+    if not arguments.db.exists():
+        raise InputError(
+            f"no assessment database at {str(arguments.db)!r}; run kit inventory, "
+            "kit logs and kit estimate --db on it first"
+        )
+    modes = MODES if arguments.mode == "all" else (arguments.mode,)
+    with open_store(arguments.db) as con:
+        jobs = simulate_portfolio(
+            con, tuple(arguments.job), arguments.records, modes=modes
+        )
+    if arguments.json:
+        _write_json({"jobs": jobs}, arguments.json)
+    else:
+        for job in jobs:
+            modes_seen = job["modes"]
+            print(
+                f"{job['scenario']}: "
+                + "; ".join(
+                    f"{mode} p95 {_seconds(figures['latency_s']['p95'])}"
+                    for mode, figures in modes_seen.items()
+                )
+            )
     return EXIT_OK
 
 

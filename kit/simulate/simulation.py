@@ -42,6 +42,10 @@ DAY_S = 86400.0
 MINUTE_S = 60.0
 # Progress bars appear for runs at least this long.
 PROGRESS_RECORDS = 1_000_000
+# Bounds on the simulated span, so a rare job or a tiny interval cannot
+# exhaust the memory: scheduled fires, and minutes of series.
+MAX_FIRES = 20_000_000
+MAX_MINUTES = 5_000_000
 
 
 @dataclass
@@ -91,6 +95,7 @@ def simulate_scenario(
         )
     records = records if records is not None else generate_records(scenario)
     horizon = _horizon(scenario, records)
+    _check_span(scenario, horizon, modes)
     simulation = Simulation(scenario, records, horizon)
 
     steps = tqdm(
@@ -222,6 +227,32 @@ def _horizon(scenario: Scenario, records: Records) -> float:
     )
     period = period_seconds(plan) or DAY_S
     return last + max(DAY_S, 2 * period)
+
+
+def _check_span(scenario: Scenario, horizon: float, modes: tuple[str, ...]) -> None:
+    """Refuse spans whose fires or per-minute series would not fit in memory."""
+    days = horizon / DAY_S
+    if horizon / MINUTE_S > MAX_MINUTES:
+        raise InputError(
+            f"scenario {scenario.name!r}: the records span {days:,.0f} days; at "
+            f"most {MAX_MINUTES * MINUTE_S / DAY_S:,.0f} can be simulated. Lower "
+            "arrivals.count or raise arrivals.rate_per_s."
+        )
+    fires = {}
+    if "micro-batch" in modes:
+        fires["micro_batch.interval_s"] = horizon / scenario.micro_batch.interval_s
+    if "batch" in modes:
+        plan = CronSchedule(
+            "cron", cron=scenario.batch.cron, time_zone=scenario.batch.time_zone
+        )
+        fires["batch.cron"] = horizon / (period_seconds(plan) or DAY_S)
+    for key, count in fires.items():
+        if count > MAX_FIRES:
+            raise InputError(
+                f"scenario {scenario.name!r}: {key} fires {count:,.0f} times over "
+                f"the {days:,.1f} days simulated; at most {MAX_FIRES:,} fit. "
+                "Simulate fewer records or a longer period."
+            )
 
 
 def _series(

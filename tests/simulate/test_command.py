@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 
@@ -92,3 +93,25 @@ def test_a_bad_key_is_one_error_naming_it(tmp_path, capsys) -> None:
 
     assert main(["simulate", scenario]) == 2
     assert "streaming.consumer" in capsys.readouterr().err
+
+
+def test_a_span_too_long_to_hold_is_refused(tmp_path, capsys) -> None:
+    """Records spread over decades are refused with the keys to change."""
+    text = Path(_scenario(tmp_path)).read_text(encoding="utf-8")
+    path = tmp_path / "sparse.toml"
+    path.write_text(text.replace("count = 2000", "count = 500\nrate_per_s = 1e-6"))
+
+    assert main(["simulate", str(path), "--mode", "streaming"]) == 2
+    assert "arrivals.count" in capsys.readouterr().err
+
+
+def test_too_many_micro_batch_ticks_are_refused(tmp_path, capsys) -> None:
+    """A one-second interval over most of a year names micro_batch.interval_s."""
+    path = tmp_path / "ticks.toml"
+    path.write_text(
+        "[arrivals]\ncount = 2000\nrate_per_s = 1e-4\n[micro_batch]\ninterval_s = 1\n",
+        encoding="utf-8",
+    )
+
+    assert main(["simulate", str(path), "--mode", "micro-batch"]) == 2
+    assert "micro_batch.interval_s" in capsys.readouterr().err
