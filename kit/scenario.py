@@ -41,6 +41,11 @@ Every key with its default, as TOML (``# -`` marks a key that is unset by defaul
     cache_ttl_s = 300.0        # >= 0; > 0 for ttl and ttl-reset; 0 = no expiry (lru)
     cache_capacity = 0         # entries an lru holds, integer; >= 1 for lru
     rate_limit_per_s = 0.0     # API calls allowed per second, >= 0; 0 means none
+    calls_per_block = 0        # calls made once per block of records, integer >= 0;
+                               #   the estimates count calls_per_block / block_size
+                               #   a record (the simulator does not make them yet)
+    block_size = 100           # records per block call (a batch aggregator's size),
+                               #   integer >= 1
 
     [streaming]
     consumers = 10             # replicas x concurrency, integer >= 1
@@ -127,6 +132,8 @@ class Enrichment:
     cache_ttl_s: float = 300.0
     cache_capacity: int = 0
     rate_limit_per_s: float = 0.0
+    calls_per_block: int = 0
+    block_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ TABLES: dict[str, type] = {
     "batch": Batch,
 }
 TOP_LEVEL_KEYS = ("name", "seed", "slo_s")
+MAX_SCENARIO_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,8 @@ _RULES: dict[str, _Rule] = {
     "enrichment.cache_ttl_s": _Rule("float", low=0),
     "enrichment.cache_capacity": _Rule("int", low=0),
     "enrichment.rate_limit_per_s": _Rule("float", low=0),
+    "enrichment.calls_per_block": _Rule("int", low=0),
+    "enrichment.block_size": _Rule("int", low=1),
     "streaming.consumers": _Rule("int", low=1),
     "streaming.queue": _Rule("choice", choices=("standard", "fifo")),
     "streaming.message_groups": _Rule("int", low=1),
@@ -246,18 +256,12 @@ _RULES: dict[str, _Rule] = {
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario TOML file, fill in defaults and validate every key.
 
-    The scenario's name defaults to the file's stem. A file that is not valid
-    TOML raises ``ParseError``; a bad key or value raises ``InputError``.
+    The scenario's name defaults to the file's stem. A file that is not UTF-8
+    or not valid TOML raises ``ParseError``; a file larger than 1 MiB, or a bad
+    key or value, raises ``InputError``.
     """
     path = Path(path)
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(
-            f"{path}: cannot read the scenario file ({error.strerror or error}); "
-            "check the path."
-        ) from error
+    text = _read_text(path)
 
     try:
         data = tomllib.loads(text)
@@ -366,6 +370,35 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, object]) -> Scena
         else:
             target[key] = value
     return scenario_from_dict(data, source="<overrides>")
+
+
+def _read_text(path: Path) -> str:
+    """Read at most ``MAX_SCENARIO_BYTES`` of UTF-8 text, or raise saying what to do."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as error:
+        raise InputError(
+            f"{path}: cannot read the scenario file ({error.strerror or error}); "
+            "check the path."
+        ) from error
+
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            f"{path}: the scenario file is larger than 1 MiB; a scenario is a few "
+            "lines of TOML, so check that this is the right file."
+        )
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ParseError(
+            f"byte 0x{data[error.start]:02x} is not UTF-8 text; save it as UTF-8 "
+            "in your editor and try again",
+            file=str(path),
+            line=line,
+        ) from error
 
 
 def _build_table(table: str, cls: type, values: object, source: str) -> Any:

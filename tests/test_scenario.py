@@ -91,6 +91,10 @@ def test_empty_dict_gives_the_documented_defaults() -> None:
     assert scenario.enrichment.keys == 10000
     assert scenario.enrichment.zipf_alpha == 0.8
     assert scenario.enrichment.cache_ttl_s == 300.0
+    assert (scenario.enrichment.calls_per_block, scenario.enrichment.block_size) == (
+        0,
+        100,
+    )
     assert scenario.streaming.consumers == 10
     assert scenario.streaming.ack_timeout_s == 120.0
     assert scenario.streaming.max_deliveries == 10
@@ -255,6 +259,13 @@ BAD_VALUES = [
         "0",
     ),
     (
+        {"enrichment": {"calls_per_block": 1.5}},
+        "enrichment.calls_per_block",
+        "1.5",
+        "whole number",
+    ),
+    ({"enrichment": {"block_size": 0}}, "enrichment.block_size", "0", "at least 1"),
+    (
         {"enrichment": {"zipf_alpha": float("nan")}},
         "enrichment.zipf_alpha",
         "nan",
@@ -358,6 +369,35 @@ def test_broken_toml_is_a_parse_error_with_the_file(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match=r"broken\.toml") as caught:
         load_scenario(path)
     assert isinstance(caught.value, InputError)
+
+
+def test_a_file_that_is_not_utf8_names_the_file_line_and_fix(tmp_path: Path) -> None:
+    """A Latin-1 file raises ParseError at the bad byte's line, asking for UTF-8."""
+    path = tmp_path / "latin.toml"
+    path.write_bytes('name = "orders"\n# caf\xe9\n'.encode("latin-1"))
+
+    with pytest.raises(
+        ParseError, match=r"latin\.toml:2: .*save it as UTF-8"
+    ) as caught:
+        load_scenario(path)
+    assert caught.value.line == 2
+
+
+def test_a_file_over_one_mebibyte_is_refused_unread(tmp_path: Path) -> None:
+    """A scenario file of 1 MiB and one byte is an input error giving the limit."""
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"#" * (1024 * 1024) + b"\n")
+
+    with pytest.raises(InputError, match=r"huge\.toml: .*larger than 1 MiB"):
+        load_scenario(path)
+
+
+def test_a_file_of_exactly_one_mebibyte_is_read(tmp_path: Path) -> None:
+    """A scenario file of exactly 1 MiB is still within the limit."""
+    path = tmp_path / "big.toml"
+    path.write_bytes(b"#" * (1024 * 1024 - 1) + b"\n")
+
+    assert load_scenario(path) == Scenario(name="big")
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -13,11 +13,14 @@ How the scenario becomes model inputs:
   from the file. Arrivals are Poisson (ca² = 1).
 - service: ``service.mean_s`` with cv² = 1 (exponential), 0 (constant) or
   ``service.cv``² (lognormal, gamma, empirical).
-- enrichment: each record makes ``calls_per_record`` lookups; a share 1 − H
-  miss the cache and add ``latency_s`` each. The effective service time is
-  S + X·latency_s with X ~ Binomial(calls, 1 − H) independent of S: mean
-  E[S] + calls·(1 − H)·latency_s, variance Var(S) + calls·H·(1 − H)·latency_s².
-  With no calls, the hit ratio is None and the API sees nothing.
+- enrichment: each record makes ``calls_per_record`` lookups, plus
+  ``calls_per_block``/``block_size`` for the calls made once per block; a
+  share 1 − H miss the cache and add ``latency_s`` each. The effective service
+  time is S + X·latency_s with X ~ Binomial(calls, 1 − H) independent of S:
+  mean E[S] + calls·(1 − H)·latency_s, variance Var(S) +
+  calls·H·(1 − H)·latency_s². A block's share of a call is spread evenly over
+  its records: right for the mean, an approximation for the variance. With no
+  calls, the hit ratio is None and the API sees nothing.
 - micro-batch: a slice processes min(limit, λT) records with ``concurrency``
   workers in min(limit, λT)·E[S_eff]/concurrency seconds.
 - batch: the runs fire at the cron's fire times over a repeating window of
@@ -50,7 +53,7 @@ from kit.estimate.load import (
 from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
 from kit.estimate.recommend import Recommendation, recommend
 from kit.estimate.streaming import StreamingEstimate, estimate_streaming
-from kit.scenario import Batch, Scenario
+from kit.scenario import Batch, Enrichment, Scenario
 from kit.schedule import (
     PERIOD_WINDOW_START,
     Schedule,
@@ -108,6 +111,7 @@ def estimate_scenario(
     fires = [float(offset) for offset in fires]
     arrivals = scenario.arrivals
     enrichment = scenario.enrichment
+    calls = _calls_per_record(enrichment)
 
     profile = arrivals.hourly_rates if arrivals.process == "profile" else None
     rate = statistics.fmean(profile) if profile else arrivals.rate_per_s
@@ -141,7 +145,7 @@ def estimate_scenario(
     peaks = {
         "streaming": streaming_peak_calls_per_minute(
             busiest,
-            enrichment.calls_per_record,
+            calls,
             hits,
             scenario.streaming.consumers,
             enrichment.latency_s,
@@ -150,7 +154,7 @@ def estimate_scenario(
             busiest,
             micro.interval_s,
             micro.limit,
-            enrichment.calls_per_record,
+            calls,
             hits,
             busiest_slice_s / micro.concurrency,
             micro.concurrency,
@@ -158,7 +162,7 @@ def estimate_scenario(
         ),
         "batch": batch_peak_calls_per_minute(
             records_per_run,
-            enrichment.calls_per_record,
+            calls,
             hits,
             batch.run_duration_s,
             scenario.batch.concurrency,
@@ -167,7 +171,7 @@ def estimate_scenario(
     }
     load = EnrichmentLoad(
         hit_ratio=hits,
-        api_calls_per_s=api_calls_per_second(rate, enrichment.calls_per_record, hits),
+        api_calls_per_s=api_calls_per_second(rate, calls, hits),
         peak_calls_per_min=peaks,
         rate_limit_headroom={
             mode: rate_limit_headroom(peak, enrichment.rate_limit_per_s)
@@ -226,13 +230,14 @@ def batch_timetable(batch: Batch) -> tuple[list[float], float]:
 def _hit_ratio(scenario: Scenario, rate: float) -> float | None:
     """Return the cache hit ratio, or None when records make no lookups."""
     enrichment = scenario.enrichment
-    if enrichment.calls_per_record == 0:
+    calls = _calls_per_record(enrichment)
+    if calls == 0:
         return None
     return hit_ratio(
         enrichment.cache,
         enrichment.keys,
         enrichment.zipf_alpha,
-        rate * enrichment.calls_per_record,
+        rate * calls,
         enrichment.cache_ttl_s,
         enrichment.cache_capacity,
     )
@@ -251,11 +256,21 @@ def _effective_service(scenario: Scenario, hits: float | None) -> tuple[float, f
         cv2 = service.cv**2
 
     miss = 1.0 - (hits or 0.0)
-    calls = enrichment.calls_per_record
+    calls = _calls_per_record(enrichment)
     mean_s = service.mean_s + calls * miss * enrichment.latency_s
     variance = cv2 * service.mean_s**2
     variance += calls * miss * (1.0 - miss) * enrichment.latency_s**2
     return mean_s, variance / mean_s**2
+
+
+def _calls_per_record(enrichment: Enrichment) -> float:
+    """Return the calls a record makes on average: its own and its block's share.
+
+    >>> _calls_per_record(Enrichment(calls_per_record=2, calls_per_block=1))
+    2.01
+    """
+    per_block = enrichment.calls_per_block / enrichment.block_size
+    return enrichment.calls_per_record + per_block
 
 
 def _pick(estimate: Any, keys: Sequence[str]) -> dict[str, Any]:

@@ -58,3 +58,16 @@ def test_unknown_key_is_named(tmp_path: Path, capsys) -> None:
     assert main(["estimate", str(bad)]) == 2
     message = capsys.readouterr().err
     assert "streaming.consumerz" in message and "bad.toml" in message
+
+
+def test_a_file_that_is_not_utf8_exits_2_saying_what_to_do(
+    tmp_path: Path, capsys
+) -> None:
+    """A non-UTF-8 scenario exits 2 with one message naming the file and line."""
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"[streaming]\nconsumers = 3 # \xff\n")
+
+    assert main(["estimate", str(bad)]) == 2
+    message = capsys.readouterr().err
+    assert "bad.toml:2" in message and "UTF-8" in message
+    assert "Traceback" not in message

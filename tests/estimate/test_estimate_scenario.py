@@ -168,6 +168,38 @@ def test_no_enrichment_means_no_calls() -> None:
     assert enrichment["rate_limit_headroom"] == dict.fromkeys(MODES, 1.0)
 
 
+def test_a_call_per_block_counts_as_one_block_size_th_of_a_call_a_record() -> None:
+    """One call per block of 100 at 2/s is 0.02 calls/s and 0.5 s/100 more service."""
+    scenario = scenario_from_dict(
+        {
+            "arrivals": {"rate_per_s": 2.0},
+            "enrichment": {"calls_per_block": 1, "block_size": 100, "latency_s": 0.5},
+        }
+    )
+    figures = estimate_scenario(scenario)
+
+    assert figures["enrichment"]["hit_ratio"] == 0.0
+    assert figures["enrichment"]["api_calls_per_s"] == pytest.approx(0.02, rel=1e-12)
+    assert figures["streaming"]["utilisation"] == pytest.approx(
+        2.0 * (0.2 + 0.005) / 10, rel=1e-12
+    )
+
+
+def test_per_record_and_per_block_calls_add_up() -> None:
+    """Two calls a record and three per block of 200 make 2.015 calls a record."""
+    scenario = with_overrides(
+        ENRICHED, {"enrichment.calls_per_block": 3, "enrichment.block_size": 200}
+    )
+    hits = hit_ratio("ttl", 10_000, 0.8, 3.0 * 2.015, 300.0)
+
+    figures = estimate_scenario(scenario)["enrichment"]
+
+    assert figures["hit_ratio"] == pytest.approx(hits, rel=1e-12)
+    assert figures["api_calls_per_s"] == pytest.approx(
+        3.0 * 2.015 * (1 - hits), rel=1e-12
+    )
+
+
 def test_profile_uses_the_mean_rate_for_queues() -> None:
     """A daily profile feeds the queues its mean rate and batch its whole shape."""
     rates = [0.0] * 9 + [2.0] * 8 + [0.0] * 7
