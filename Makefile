@@ -16,16 +16,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -f build/assessment.duckdb
-	$(BIN)/kit inventory data/apps --db build/assessment.duckdb
-	$(BIN)/kit samples --apps data/apps --out build/samples/logs
-	$(BIN)/kit logs build/samples/logs --db build/assessment.duckdb
-	$(BIN)/kit estimate --db build/assessment.duckdb --json build/estimates.json
+	$(BIN)/kit report --out build/report
 
 test: $(STAMP)
 	$(BIN)/ruff format --check kit tests benchmarks
 	$(BIN)/ruff check kit tests benchmarks
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks

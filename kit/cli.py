@@ -2,36 +2,36 @@
 
 Exit status: 0 when all went well, 1 when the input has error findings, 2 on a
 usage error or when ``--strict`` stops at the first error.
+
+Each subcommand imports its stage when it runs, so that a command starts
+without loading the others (the simulator alone pulls in numba).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kit import __version__
 from kit.errors import InputError, KitError
-from kit.estimate import estimate_scenario
-from kit.estimate.portfolio import estimate_portfolio
-from kit.portfolio import Inventory, take_inventory, write_inventory
-from kit.runlog import ingest_logs
-from kit.runlog.samples import write_sample_logs
-from kit.scenario import Scenario, load_scenario
-from kit.simulate import (
-    MODES,
-    Simulation,
-    read_records,
-    simulate_scenario,
-    write_simulation,
-)
-from kit.simulate.portfolio import simulate_portfolio
-from kit.store import open_store
+
+if TYPE_CHECKING:
+    from kit.portfolio import Inventory
+    from kit.scenario import Scenario
+    from kit.simulate import Simulation
 
 log = logging.getLogger(__name__)
+
+# The simulator's modes (kit.simulate.MODES, which a test keeps equal), spelt
+# out so that building the parser does not import the simulator.
+MODES = ("streaming", "micro-batch", "batch")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -40,10 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     parser = _parser()
     arguments = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if arguments.verbose else logging.INFO,
-        format="kit: %(message)s",
-        stream=sys.stderr,
+    logging.basicConfig(format="kit: %(message)s", stream=sys.stderr)
+    logging.getLogger("kit").setLevel(
+        logging.DEBUG if arguments.verbose else logging.INFO
     )
     try:
         return arguments.run(arguments)
@@ -155,11 +154,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--json", metavar="FILE", help="write JSON; '-' for stdout")
     simulate.set_defaults(run=run_simulate)
+
+    report = commands.add_parser(
+        "report",
+        help="run every stage and render the notebooks into an offline HTML report",
+        description="With no paths, assess the bundled sample portfolio in data/.",
+    )
+    report.add_argument("--apps", type=Path, metavar="DIR", help="Mule apps to assess")
+    report.add_argument("--logs", type=Path, metavar="DIR", help="their runtime logs")
+    report.add_argument(
+        "--records", type=Path, metavar="FILE", help="CSV or Parquet records to replay"
+    )
+    report.add_argument(
+        "--scenario-defaults",
+        type=Path,
+        metavar="FILE",
+        help="scenario TOML whose values fill what the store does not know",
+    )
+    report.add_argument(
+        "--out", type=Path, default=Path("reports"), help="default: reports"
+    )
+    report.add_argument(
+        "--job",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="show and simulate only this job (repeatable)",
+    )
+    report.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="notebook parameter; VALUE is read as a Python literal if it is one",
+    )
+    report.set_defaults(run=run_report)
     return parser
 
 
 def run_inventory(arguments: argparse.Namespace) -> int:
     """``kit inventory``: take the inventory and write the table, JSON or summary."""
+    from kit.portfolio import take_inventory, write_inventory
+    from kit.store import open_store
+
     inventory = take_inventory(
         arguments.paths,
         properties=_key_values(arguments.property),
@@ -179,6 +217,9 @@ def run_inventory(arguments: argparse.Namespace) -> int:
 
 def run_logs(arguments: argparse.Namespace) -> int:
     """``kit logs``: ingest logs into the store and rebuild the runs."""
+    from kit.runlog import ingest_logs
+    from kit.store import open_store
+
     for path in arguments.paths:
         if not path.exists():
             raise InputError(f"no such file or folder: {str(path)!r}; check the path")
@@ -205,6 +246,9 @@ def run_logs(arguments: argparse.Namespace) -> int:
 
 def run_samples(arguments: argparse.Namespace) -> int:
     """``kit samples``: sample logs and a CSV run history for a portfolio's jobs."""
+    from kit.portfolio import take_inventory
+    from kit.runlog.samples import write_sample_logs
+
     inventory = take_inventory([arguments.apps])
     arguments.out.mkdir(parents=True, exist_ok=True)
     paths = write_sample_logs(
@@ -216,6 +260,11 @@ def run_samples(arguments: argparse.Namespace) -> int:
 
 def run_estimate(arguments: argparse.Namespace) -> int:
     """``kit estimate``: figures for one scenario, or for every job of a store."""
+    from kit.estimate import estimate_scenario
+    from kit.estimate.portfolio import estimate_portfolio
+    from kit.scenario import load_scenario
+    from kit.store import open_store
+
     if (arguments.scenario is None) == (arguments.db is None):
         raise InputError("give either SCENARIO.toml or --db FILE, not both or none")
     if arguments.scenario is not None:
@@ -242,6 +291,10 @@ def run_estimate(arguments: argparse.Namespace) -> int:
 
 def run_simulate(arguments: argparse.Namespace) -> int:
     """``kit simulate``: replay one scenario's records, or every stored job's."""
+    from kit.scenario import load_scenario
+    from kit.simulate import read_records, simulate_scenario, write_simulation
+    from kit.store import open_store
+
     if arguments.scenario is None:
         return _simulate_stored_jobs(arguments)
     if arguments.job:
@@ -270,6 +323,9 @@ def run_simulate(arguments: argparse.Namespace) -> int:
 
 def _simulate_stored_jobs(arguments: argparse.Namespace) -> int:
     """``kit simulate --db FILE``: every scenario the estimates stored."""
+    from kit.simulate.portfolio import simulate_portfolio
+    from kit.store import open_store
+
     if arguments.db is None:
         raise InputError("give SCENARIO.toml, or --db FILE to simulate its jobs")
     if not arguments.db.exists():
@@ -295,6 +351,48 @@ def _simulate_stored_jobs(arguments: argparse.Namespace) -> int:
                 )
             )
     return EXIT_OK
+
+
+def run_report(arguments: argparse.Namespace) -> int:
+    """``kit report``: the whole assessment, rendered; 1 if a notebook failed."""
+    from kit.report import Sources, build_report
+
+    if arguments.apps is None:
+        if arguments.logs or arguments.records:
+            raise InputError("--logs and --records go with --apps DIR")
+        sources = Sources.bundled()
+    else:
+        sources = Sources(
+            apps=arguments.apps, logs=arguments.logs, records=arguments.records
+        )
+    if arguments.scenario_defaults:
+        sources = replace(sources, scenario_defaults=arguments.scenario_defaults)
+    given = (sources.apps, sources.logs, sources.records, sources.scenario_defaults)
+    for path in given:
+        if path is not None and not path.exists():
+            raise InputError(f"no such file or folder: {str(path)!r}; check the path")
+
+    report = build_report(
+        sources,
+        arguments.out,
+        jobs=arguments.job,
+        parameters=_literal_values(arguments.parameter),
+    )
+    for run in report.failed:
+        print(f"kit: notebook failed: {run.error}", file=sys.stderr)
+    print(f"report: {report.index}")
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _literal_values(pairs: Sequence[str]) -> dict[str, object]:
+    """KEY=VALUE pairs, each value a Python literal where it reads as one."""
+    values: dict[str, object] = {}
+    for key, text in _key_values(pairs, "-p").items():
+        try:
+            values[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            values[key] = text
+    return values
 
 
 def _scenario_records(scenario: Scenario, scenario_path: Path) -> str | None:
@@ -385,12 +483,12 @@ def summarise_inventory(inventory: Inventory) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _key_values(pairs: Sequence[str]) -> dict[str, str]:
+def _key_values(pairs: Sequence[str], option: str = "--property") -> dict[str, str]:
     values = {}
     for pair in pairs:
         key, separator, value = pair.partition("=")
         if not separator or not key:
-            raise InputError(f"--property {pair!r} is not KEY=VALUE; write it so")
+            raise InputError(f"{option} {pair!r} is not KEY=VALUE; write it so")
         values[key.strip()] = value
     return values
 
