@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from kit.errors import StoreError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +253,8 @@ def replace_rows(
     con.execute(f"DELETE FROM {table} WHERE {where}", list(parameters))
     if not len(rows):
         return 0
+    import pyarrow as pa  # only now: importing Arrow takes a tenth of a second
+
     arrow_rows = rows if isinstance(rows, pa.Table) else _to_arrow(con, table, rows)
     if arrow_rows.num_rows:
         con.register("_incoming_rows", arrow_rows)
@@ -266,6 +271,8 @@ def _to_arrow(
     Arrow infers each column's type; DuckDB casts on insert, and a column that
     is all None arrives as NULL.
     """
+    import pyarrow as pa
+
     names = [
         column[0]
         for column in con.execute(f"SELECT * FROM {table} LIMIT 0").description

@@ -1,14 +1,14 @@
 """Name each engine line's message and take out its instance, job and counts.
 
 The SQL is generated from :data:`kit.runlog.messages.PATTERNS`: a ``LIKE``
-prefix picks the kind, then that kind's regular expression fills the fields.
-A line whose message matches no kind, or whose kind's expression fails, is a
-reject with its reason.
+prefix picks the kind, then that kind's regular expression alone fills the
+fields, in one pass over the lines. A line whose message matches no kind, or
+whose kind's expression fails, is a reject with its reason.
 """
 
 from __future__ import annotations
 
-from kit.runlog.messages import FIELDS, NUMERIC_FIELDS, PATTERNS, MessagePattern
+from kit.runlog.messages import FIELDS, NUMERIC_FIELDS, PATTERNS
 from kit.runlog.text import sql_text
 
 # A Mule 4 thread names its app after the runtime's prefix, as in
@@ -43,54 +43,54 @@ def classified_sql(
         f"nullif({after_runtime}, ''), "
         f"nullif(nullif({at_start}, ''), 'MuleRuntime'), {sql_text(file_app or '')})"
     )
-    branches = [_branch_sql(pattern) for pattern in PATTERNS]
-    branches.append(_branch_sql(None))
     numbers = ", ".join(
-        f"try_cast({field} AS BIGINT) AS {field}"
+        f"try_cast(parts.{field} AS BIGINT) AS {field}"
         if field in NUMERIC_FIELDS
-        else f"nullif({field}, '') AS {field}"
+        else f"nullif(parts.{field}, '') AS {field}"
         for field in FIELDS
     )
-    union = "\n        UNION ALL\n".join(branches)
     return f"""
-        WITH named AS MATERIALIZED (
+        WITH named AS (
             SELECT *, {kind} AS kind, nullif({app}, '') AS app
             FROM ({engine_lines})
         ),
         extracted AS (
-        {union}
+            SELECT *, {_parts_sql()} AS parts FROM named
         )
-        SELECT line, text, level, logged_at, thread, logger, message, kind, matched,
-               app, {numbers}
+        SELECT line, text, level, logged_at, thread, logger, message, kind,
+               {_matched_sql()} AS matched, app, {numbers}
         FROM extracted
     """
 
 
-def _branch_sql(pattern: MessagePattern | None) -> str:
-    """One kind's lines with its fields taken out by a single regular expression.
+def _parts_sql() -> str:
+    """A struct of the fields a line's kind carries, taken out by that kind's regex.
 
-    ``None`` gives the lines of no known kind, all unmatched.
+    DuckDB evaluates only the branch of each line's own kind. The branches'
+    structs unite by field name, so a field the kind does not carry is NULL.
     """
-    common = "line, text, level, logged_at, thread, logger, message, kind, app"
-    if pattern is None:
-        blanks = ", ".join(f"NULL::VARCHAR AS {field}" for field in FIELDS)
-        return (
-            f"SELECT {common}, false AS matched, {blanks} FROM named WHERE kind IS NULL"
+    branches = []
+    for pattern in PATTERNS:
+        if pattern.fields:
+            names = ", ".join(sql_text(field) for field in pattern.fields)
+            branches.append(
+                f"  WHEN {sql_text(pattern.kind)} THEN "
+                f"regexp_extract(message, {sql_text(pattern.regex)}, [{names}])"
+            )
+    return "CASE kind\n" + "\n".join(branches) + "\nEND"
+
+
+def _matched_sql() -> str:
+    """Whether the kind's regex matched: its first field is not empty, or it matches.
+
+    A line of no known kind is unmatched.
+    """
+    branches = []
+    for pattern in PATTERNS:
+        test = (
+            f"parts.{pattern.fields[0]} <> ''"
+            if pattern.fields
+            else f"regexp_matches(message, {sql_text(pattern.regex)})"
         )
-    regex = sql_text(pattern.regex)
-    if not pattern.fields:
-        blanks = ", ".join(f"NULL::VARCHAR AS {field}" for field in FIELDS)
-        return (
-            f"SELECT {common}, regexp_matches(message, {regex}) AS matched, {blanks} "
-            f"FROM named WHERE kind = {sql_text(pattern.kind)}"
-        )
-    names = ", ".join(sql_text(field) for field in pattern.fields)
-    values = ", ".join(
-        f"parts.{field} AS {field}" if field in pattern.fields else f"NULL AS {field}"
-        for field in FIELDS
-    )
-    return (
-        f"SELECT {common}, parts.{pattern.fields[0]} <> '' AS matched, {values} "
-        f"FROM (SELECT *, regexp_extract(message, {regex}, [{names}]) AS parts "
-        f"FROM named WHERE kind = {sql_text(pattern.kind)})"
-    )
+        branches.append(f"  WHEN {sql_text(pattern.kind)} THEN {test}")
+    return "CASE kind\n" + "\n".join(branches) + "\n  ELSE false\nEND"

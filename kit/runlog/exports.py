@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from kit.errors import ParseError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 RUN_HISTORY_COLUMNS = ("job", "instance", "started_at", "finished_at")
 _LEVEL_KEYS = ("priority", "log level", "level")
@@ -46,6 +48,8 @@ def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table]:
     thread, logger and message. Raw newlines inside strings (as the Monitoring
     documentation shows them) are accepted.
     """
+    import pyarrow as pa  # here, so that reading text logs does not load Arrow
+
     try:
         document = json.loads(text, strict=False)
         records = _records_of(document)

@@ -1,7 +1,7 @@
 """The text layouts of Mule runtime logs, and telling which one a file uses.
 
 Each layout is a pair of RE2 expressions for DuckDB: one that tells whether a
-line starts a log event, and one that takes the event's fields apart.
+line starts a log event, and one that takes apart the fields before the message.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ _LOGGER = r"([\w.$]+)"
 
 @dataclass(frozen=True)
 class TextLayout:
-    """One line layout: how an event line starts and where its fields are."""
+    """One line layout: how an event line starts and where its fields are.
+
+    ``fields`` matches the head of an event line, from its start to where the
+    message begins; the message is the rest of the line. That keeps the groups
+    at four, the most RE2's fast one-pass matcher takes apart (measured: with
+    the message as a fifth group, the fields took three times as long).
+    """
 
     name: str
     start: str
@@ -33,24 +39,24 @@ LEVEL_FIRST = TextLayout(
     start=rf"^{_LEVEL} +{_DATE} \[",
     fields=(
         rf"^({_LEVEL}) +({_DATE}) \[{_THREAD}\] (?:\[[^\]]*\] |\{{[^}}]*\}} )*"
-        rf"{_LOGGER}: ?(.*)$"
+        rf"{_LOGGER}: ?"
     ),
-    order=("level", "logged_at", "thread", "logger", "message"),
+    order=("level", "logged_at", "thread", "logger"),
 )
 CONSOLE = TextLayout(
     name="console",
     start=rf"^{_DATE} \[",
-    fields=rf"^({_DATE}) \[{_THREAD}\] ({_LEVEL}) +{_LOGGER} - ?(.*)$",
-    order=("logged_at", "thread", "level", "logger", "message"),
+    fields=rf"^({_DATE}) \[{_THREAD}\] ({_LEVEL}) +{_LOGGER} - ?",
+    order=("logged_at", "thread", "level", "logger"),
 )
 CLOUDHUB = TextLayout(
     name="cloudhub",
     start=r"^\[\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?\] ",
     fields=(
         rf"^\[(\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{{3}})?)\] ({_LEVEL}) +{_LOGGER} "
-        rf"\[{_THREAD}\]: ?(.*)$"
+        rf"\[{_THREAD}\]: ?"
     ),
-    order=("logged_at", "level", "logger", "thread", "message"),
+    order=("logged_at", "level", "logger", "thread"),
     date_formats=("%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S"),
     needs_year=True,
 )

@@ -49,8 +49,10 @@ def load_lines_as_is(
     """Load the file as it is into the temp table ``log_lines``.
 
     Returns ``(lines, event_starts)``, or None when DuckDB cannot read it so.
-    Each line gets its 1-based number; only lines that may come from the batch
-    engine or the scheduler keep their text.
+    Only lines that may come from the batch engine or the scheduler keep their
+    text. A line's number is its row's ``rowid + 1``: the table keeps the file's
+    order, and numbering in the query (``row_number()``) would confine the read
+    to one thread.
     """
     try:
         return _load_lines(con, str(facts.path), facts.compressed, layout)
@@ -97,7 +99,6 @@ def _load_lines(
         f"""
         CREATE OR REPLACE TEMP TABLE log_lines AS
         SELECT
-            row_number() OVER () AS line,
             regexp_matches(left(line, 48), {sql_text(layout.start)}) AS is_start,
             CASE WHEN {_CANDIDATE} THEN line END AS text
         FROM read_csv({sql_text(path)}, {", ".join(options)})
@@ -136,17 +137,19 @@ def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
     stamp = "parts.logged_at"
     if layout.needs_year:
         stamp = f"'{year or 1970}-' || {stamp}"
+    fields = sql_text(layout.fields)
     return f"""
         WITH parsed AS MATERIALIZED (
-            SELECT line, text,
-                   regexp_extract(text, {sql_text(layout.fields)}, [{names}]) AS parts
+            SELECT rowid + 1 AS line, text,
+                   regexp_extract(text, {fields}, [{names}]) AS parts,
+                   regexp_extract(text, {fields}) AS head
             FROM log_lines
             WHERE is_start AND text IS NOT NULL
         )
         SELECT line, text, parts.level AS level,
                try_strptime(replace({stamp}, ',', '.'), [{formats}]) AS logged_at,
                parts.thread AS thread, parts.logger AS logger,
-               parts.message AS message
+               if(head = '', '', substr(text, length(head) + 1)) AS message
         FROM parsed
         WHERE {engine_logger_sql("parts.logger")}
            OR (parts.logger = '' AND ({_ENGINE_MARK}))
