@@ -200,12 +200,15 @@ def batch_timetable(batch: Batch) -> tuple[list[float], float]:
     """Return the cron's fire times as offsets into a repeating window, and its length.
 
     The window is whole days from Monday 2026-01-05 00:00 in the batch's time
-    zone: one week when the schedule fires at least weekly, else 365 days or its
-    period rounded to days, whichever is longer, so a yearly cron repeats every
-    365 days and a monthly one fires 12 times. A window that would end before
-    the first fire is stretched to hold it.
+    zone: one day when the schedule fires at the same times every day, one week
+    when it fires at least weekly, else 365 days or its period rounded to days,
+    whichever is longer, so a yearly cron repeats every 365 days and a monthly
+    one fires 12 times. A window that would end before the first fire is
+    stretched to hold it.
 
-    >>> batch_timetable(Batch(cron="0 0 2 * * ?"))[0][:2]
+    >>> batch_timetable(Batch(cron="0 0 2 * * ?"))
+    ([7200.0], 86400.0)
+    >>> batch_timetable(Batch(cron="0 0 2 ? * MON-FRI"))[0][:2]
     [7200.0, 93600.0]
     >>> batch_timetable(Batch(cron="0 0 3 1 1 ?"))[1] / 86400
     365.0
@@ -217,7 +220,10 @@ def batch_timetable(batch: Batch) -> tuple[list[float], float]:
             f"batch.cron = {batch.cron!r} never fires again; give a schedule that "
             "repeats"
         )
-    days = 7 if period <= WEEK_S else max(YEAR_DAYS, round(period / DAY_S))
+    if _repeats_daily(batch.cron):
+        days = 1
+    else:
+        days = 7 if period <= WEEK_S else max(YEAR_DAYS, round(period / DAY_S))
     zone, _ = zone_or_utc(batch.time_zone)
     start = datetime.combine(PERIOD_WINDOW_START, time(), zone)
     first = next(iter_fire_times(plan, start))
@@ -225,6 +231,20 @@ def batch_timetable(batch: Batch) -> tuple[list[float], float]:
     end = start + timedelta(days=days)
     offsets = [(fire - start).total_seconds() for fire in fire_times(plan, start, end)]
     return offsets, days * DAY_S
+
+
+def _repeats_daily(cron: str) -> bool:
+    """Tell whether a Quartz cron fires at the same times every day.
+
+    It does when day of month, month, weekday and year are all unrestricted; a
+    one-day window then gives the same figures as a week, with a seventh of the
+    fires (an every-second poll fires 604,800 times a week).
+
+    >>> _repeats_daily("0 0/5 * * * ?"), _repeats_daily("0 0 2 ? * MON-FRI")
+    (True, False)
+    """
+    fields = cron.split()
+    return all(field in ("*", "?") for field in fields[3:])
 
 
 def _hit_ratio(scenario: Scenario, rate: float) -> float | None:
