@@ -3,8 +3,8 @@
 ``build_report`` runs the stages into one DuckDB file, executes the notebooks
 headless with papermill (two at a time, on a kernel pinned to this Python),
 renders each to HTML without code and with the chart library inlined once per
-page, and writes ``index.html`` linking them. ``glue`` and ``read_glued``
-carry a notebook's key figures out of its run.
+page, and writes ``index.html`` linking them, with the summary's key figures
+(see ``kit.figures``).
 """
 
 from __future__ import annotations
@@ -25,27 +25,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import nbformat
-import numpy as np
 import papermill
 import vl_convert
-from IPython.display import display
 from jupyter_core.utils import ensure_event_loop
 from nbconvert import HTMLExporter
 from tqdm import tqdm
 
 from kit.errors import InputError
-from kit.estimate import estimate_scenario
-from kit.estimate.portfolio import DerivedScenario, estimate_portfolio, estimate_rows
-from kit.frames import stored_scenarios
+from kit.estimate.portfolio import estimate_portfolio
+from kit.figures import GLUE_MIMETYPE, read_glued
 from kit.portfolio import take_inventory, write_inventory
 from kit.runlog import ingest_logs
 from kit.runlog.samples import write_sample_logs
-from kit.scenario import Scenario, load_scenario, scenario_to_toml, with_overrides
-from kit.simulate import MODES, read_records, simulate_scenario, write_simulation
+from kit.scenario import load_scenario
 from kit.simulate.portfolio import simulate_portfolio
-from kit.store import open_store, replace_rows
+from kit.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +54,6 @@ NOTEBOOKS = (
     "03_latency_and_load",
     "04_simulation",
 )
-GLUE_MIMETYPE = "application/vnd.kit.figure+json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KERNEL_NAME = "kit-report"
 SAMPLE_DAYS = 90
@@ -445,78 +439,3 @@ file (<code>assessment.duckdb</code>); every figure comes from a table there.</p
 </body>
 </html>
 """
-
-
-# Figures out of notebooks --------------------------------------------------
-
-
-def glue(name: str, value: Any) -> None:
-    """Record a key figure in the notebook's output, for tests and the index."""
-    display({GLUE_MIMETYPE: {"name": name, "value": _plain(value)}}, raw=True)
-
-
-def read_glued(notebook: Path) -> dict[str, Any]:
-    """Every figure a notebook glued, by name."""
-    figures = {}
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if GLUE_MIMETYPE in data:
-                figures[data[GLUE_MIMETYPE]["name"]] = data[GLUE_MIMETYPE]["value"]
-    return figures
-
-
-def _plain(value: Any) -> Any:
-    """The value with numpy scalars and NaN made JSON-friendly."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
-# What-if in a notebook -----------------------------------------------------
-
-
-def what_if_store(
-    con: duckdb.DuckDBPyConnection,
-    job: str,
-    overrides: Mapping[str, Any],
-    records: str | Path | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory store with one job estimated and simulated under overrides.
-
-    The job's stored scenario gets ``overrides`` (dotted keys, ``seed``
-    included); the assessment file itself is left untouched.
-    """
-    matches = [
-        (app, scenario) for app, name, scenario in stored_scenarios(con) if name == job
-    ]
-    if not matches:
-        raise InputError(f"no stored scenario for job {job!r}; run kit report first")
-    app, stored = matches[0]
-    scenario: Scenario = with_overrides(stored, overrides)
-    flow, batch_job = con.execute(
-        "SELECT flow, batch_job FROM scenarios WHERE app = ? AND name = ?",
-        [app, job],
-    ).fetchone()
-
-    memory = open_store()
-    derived = DerivedScenario(app, flow, batch_job, scenario)
-    replace_rows(
-        memory,
-        "scenarios",
-        [
-            {"app": app, "flow": flow, "batch_job": batch_job, "name": job,
-             "toml": scenario_to_toml(scenario), "derived": [], "defaulted": []}
-        ],
-    )  # fmt: skip
-    replace_rows(
-        memory, "estimates", estimate_rows(derived, estimate_scenario(scenario))
-    )
-    replayed = read_records(scenario, records, memory) if records else None
-    simulation = simulate_scenario(scenario, MODES, replayed)
-    write_simulation(memory, simulation, app, flow, batch_job)
-    return memory

@@ -15,15 +15,9 @@ from jupyter_client.kernelspec import KernelSpecManager
 from kit import frames
 from kit.cli import main
 from kit.errors import InputError
-from kit.report import (
-    NOTEBOOKS,
-    Sources,
-    build_report,
-    pinned_kernel,
-    read_glued,
-    run_notebooks,
-    what_if_store,
-)
+from kit.figures import read_glued
+from kit.plan.what_if import what_if_store
+from kit.report import NOTEBOOKS, Sources, build_report, pinned_kernel, run_notebooks
 
 pytestmark = pytest.mark.xdist_group("report")
 
