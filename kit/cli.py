@@ -13,6 +13,8 @@ import argparse
 import ast
 import json
 import logging
+import math
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 MODES = ("streaming", "micro-batch", "batch")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +52,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KitError as exc:
         print(f"kit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`kit ... --json - | head`): stop quietly, as a
+        # command killed by SIGPIPE would, without a traceback at exit.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     inventory.add_argument(
         "--micro-batch-threshold",
-        type=float,
+        type=_positive_minutes,
         default=15.0,
         metavar="MINUTES",
         help="schedules at most this far apart count as micro-batch (default 15)",
@@ -481,6 +498,19 @@ def summarise_inventory(inventory: Inventory) -> str:
         + ", ".join(f"{n} {severity}" for severity, n in counts.items())
     )
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _positive_minutes(text: str) -> float:
+    """A number of minutes above zero, for argparse."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of minutes above 0; give one such as 15"
+        )
+    return minutes
 
 
 def _key_values(pairs: Sequence[str], option: str = "--property") -> dict[str, str]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pytest
+
 from kit import cli
 from kit.simulate import MODES
+from tests.conftest import ROOT
+
+APPS = ROOT / "data" / "apps"
 
 
 def test_mode_choices_are_the_simulators_modes() -> None:
@@ -27,3 +33,26 @@ def test_starting_the_command_loads_no_stage() -> None:
     ).stdout.split()
 
     assert loaded == []
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """Writing JSON into a pipe nobody reads ends quietly, as SIGPIPE would."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    command = [sys.executable, "-m", "kit", "inventory", str(APPS), "--json", "-"]
+
+    done = subprocess.run(command, stdout=writer, stderr=subprocess.PIPE, text=True)
+    os.close(writer)
+
+    assert "Traceback" not in done.stderr
+    assert done.returncode == cli.EXIT_BROKEN_PIPE
+
+
+@pytest.mark.parametrize("minutes", ["-3", "0", "nan", "soon"])
+def test_threshold_must_be_minutes_above_zero(minutes: str, capsys) -> None:
+    """A threshold that is not a positive number is a usage error naming it."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["inventory", str(APPS), "--micro-batch-threshold", minutes])
+
+    assert stopped.value.code == 2
+    assert f"{minutes!r} is not a number of minutes above 0" in capsys.readouterr().err
