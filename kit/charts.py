@@ -84,7 +84,13 @@ def jobs_by_app(jobs: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("app:N", title=None, sort="-x"),
             x=alt.X("count():Q", title="jobs"),
-            color=alt.Color("mode:N", title="mode"),
+            color=alt.Color(
+                "mode:N",
+                title="mode",
+                scale=alt.Scale(
+                    domain=[*MODE_ORDER, "request"], range=[*MODE_COLOURS, "#999999"]
+                ),
+            ),
             tooltip=["app:N", "mode:N", "count():Q"],
         )
         .properties(width=WIDTH)
@@ -92,14 +98,18 @@ def jobs_by_app(jobs: pd.DataFrame) -> alt.Chart:
 
 
 def schedule_heatmap(fires: pd.DataFrame) -> alt.Chart:
-    """Weekday by hour of day, coloured by scheduled fires in a reference week."""
+    """Weekday by hour of day, coloured by how many jobs fire in that hour.
+
+    Counting jobs rather than fires keeps an every-second poll from drowning
+    the nightly runs; the tooltip gives both.
+    """
     return (
         alt.Chart(fires, title="When the scheduled jobs fire (reference week)")
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title="hour of day"),
             y=alt.Y("weekday:N", title=None, sort=WEEKDAYS),
-            color=alt.Color("fires:Q", title="fires", scale=alt.Scale(type="sqrt")),
+            color=alt.Color("jobs:Q", title="jobs firing"),
             tooltip=["weekday:N", "hour:O", "fires:Q", "jobs:Q", "job_names:N"],
         )
         .properties(width=WIDTH)
@@ -461,7 +471,12 @@ def api_load_by_api(load: pd.DataFrame) -> alt.Chart:
 def table(frame: pd.DataFrame) -> Any:
     """A DataFrame styled for reading: no index, numbers to three figures."""
     numbers = list(frame.select_dtypes("number").columns)
-    return frame.style.hide(axis="index").format(_number, subset=numbers, na_rep="–")
+    others = [column for column in frame.columns if column not in numbers]
+    return (
+        frame.style.hide(axis="index")
+        .format(_number, subset=numbers, na_rep="–")
+        .format(None, subset=others, na_rep="–")
+    )
 
 
 def _number(value: float) -> str:

@@ -49,7 +49,7 @@ def test_jobs_by_app_counts_jobs_per_app_coloured_by_mode() -> None:
 
 
 def test_schedule_heatmap_orders_weekdays_from_monday() -> None:
-    """Weekdays run Monday to Sunday, hours are ordinal, colour is the fire count."""
+    """Weekdays run Monday to Sunday, hours are ordinal, colour counts the jobs."""
     fires = pd.DataFrame(
         {
             "weekday": ["Mon"],
@@ -65,7 +65,7 @@ def test_schedule_heatmap_orders_weekdays_from_monday() -> None:
     assert spec["mark"]["type"] == "rect"
     assert spec["encoding"]["y"]["sort"] == charts.WEEKDAYS
     assert spec["encoding"]["x"]["type"] == "ordinal"
-    assert spec["encoding"]["color"]["field"] == "fires"
+    assert spec["encoding"]["color"]["field"] == "jobs"
 
 
 def test_freshness_is_on_a_log_scale_with_the_objective_drawn() -> None:
@@ -208,8 +208,9 @@ def test_offline_bundle_cannot_close_its_script_early() -> None:
 
 def test_table_formats_numbers_to_three_figures() -> None:
     """Small numbers keep three significant figures, large ones none, NaN a dash."""
-    frame = pd.DataFrame({"job": ["a", "b"], "seconds": [0.012345, float("nan")]})
+    frame = pd.DataFrame({"job": ["a", None], "seconds": [0.012345, float("nan")]})
 
     text = charts.table(frame).to_html()
 
-    assert "0.0123" in text and "–" in text
+    assert "0.0123" in text
+    assert text.count(">–<") == 2 and "nan" not in text and "None" not in text
