@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kit.portfolio.inventory import StrictStop, take_inventory, write_inventory
+from kit.portfolio.inventory import StrictStop, take_inventory
 from kit.portfolio.model import Call, Finding, Inventory, Job, Step, Trigger
+from kit.portfolio.tables import write_inventory
 
 __all__ = [
     "Call",

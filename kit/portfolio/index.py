@@ -123,6 +123,8 @@ class AppIndex:
 
     def resolve(self, raw: str, element, what: str) -> str:
         """Resolve placeholders in ``raw``; warn once per unresolved key."""
+        if "${" not in raw:
+            return raw
         resolution = self.properties.resolve(raw)
         for key in resolution.unresolved:
             self.finding(

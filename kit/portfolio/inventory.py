@@ -1,8 +1,8 @@
 """Take the inventory of a portfolio: apps, flows, jobs, steps, calls, findings.
 
 This is the first stage of the pipeline; it reads Mule XML and property files
-and writes the ``apps``, ``flows``, ``jobs``, ``steps``, ``calls`` and
-``findings`` tables.
+and returns what it found; :mod:`kit.portfolio.tables` writes the ``apps``,
+``flows``, ``jobs``, ``steps``, ``calls`` and ``findings`` tables.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import duckdb
 from tqdm import tqdm
 
 from kit.errors import InputError, ParseError
@@ -23,7 +22,6 @@ from kit.portfolio.properties import Properties, read_property_file
 from kit.portfolio.triggers import mode_of, read_trigger
 from kit.portfolio.wiring import Reach, Walker
 from kit.portfolio.xmlfile import read_xml
-from kit.store import replace_rows
 
 log = logging.getLogger(__name__)
 
@@ -242,59 +240,3 @@ def _report_unreached_batch_jobs(index: AppIndex, roots: list, walker: Walker):
                 f"batch job {name!r} is not run by any scheduled, listening or "
                 "request flow of this app, so it is not assessed as a job",
             )
-
-
-def write_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory) -> None:
-    """Replace the inventory tables in the assessment database with ``inventory``."""
-    replace_rows(con, "apps", [vars(app) for app in inventory.apps])
-    replace_rows(con, "flows", [vars(flow) for flow in inventory.flows])
-    replace_rows(con, "jobs", [_job_row(job) for job in inventory.jobs])
-    replace_rows(
-        con,
-        "steps",
-        [
-            {**vars(step), "app": job.app, "flow": job.flow, "batch_job": job.batch_job}
-            for job in inventory.jobs
-            for step in job.steps
-        ],
-    )
-    replace_rows(
-        con,
-        "calls",
-        [
-            {**vars(call), "app": job.app, "flow": job.flow, "batch_job": job.batch_job}
-            for job in inventory.jobs
-            for call in job.calls
-        ],
-    )
-    replace_rows(
-        con,
-        "findings",
-        [{**vars(finding), "stage": "inventory"} for finding in inventory.findings],
-        where="stage = 'inventory'",
-    )
-
-
-def _job_row(job: Job) -> dict:
-    trigger = job.trigger
-    return {
-        "app": job.app,
-        "flow": job.flow,
-        "batch_job": job.batch_job,
-        "file": job.file,
-        "line": job.line,
-        "mode": job.mode,
-        "trigger_kind": trigger.kind,
-        "trigger_source": trigger.source,
-        "cron": trigger.cron,
-        "time_zone": trigger.time_zone,
-        "frequency_ms": trigger.frequency_ms,
-        "period_s": trigger.period_s,
-        "description": trigger.description,
-        "defaulted": list(trigger.defaulted),
-        "disallow_concurrent": trigger.disallow_concurrent,
-        **vars(job.batch),
-        "calls_per_record": job.calls_per("record"),
-        "calls_per_block": job.calls_per("block"),
-        "calls_per_run": job.calls_per("run"),
-    }

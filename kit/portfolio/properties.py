@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from kit.errors import ParseError
+from kit.portfolio.xmlfile import read_at_most
 
 MASK = "****"
 MAX_PROPERTY_FILE_BYTES = 4 * 1024 * 1024
@@ -72,7 +73,7 @@ def flatten_yaml(document: object, prefix: str = "") -> dict[str, str]:
 def read_property_file(path: str | Path, shown_as: str) -> dict[str, str]:
     """Read one ``.properties`` or ``.yaml`` file into flat keys."""
     with open(path, "rb") as file:
-        data = file.read(MAX_PROPERTY_FILE_BYTES + 1)
+        data = read_at_most(file, MAX_PROPERTY_FILE_BYTES + 1)
     if len(data) > MAX_PROPERTY_FILE_BYTES:
         raise ParseError(
             f"property file is over {MAX_PROPERTY_FILE_BYTES:,} bytes; its keys are "

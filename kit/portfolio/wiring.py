@@ -27,7 +27,7 @@ _PER_RECORD_SCOPE = "per-record-scope"
 _BATCH_JOB = "batch-job"
 _BATCH_EXECUTE = "batch-execute"
 _POLL = "poll"
-_ROLES: dict[str, tuple[str, str, str]] = {}
+_ROLES: dict[object, tuple[str, str, str]] = {}
 
 
 def _role_of(element) -> tuple[str, str, str]:
@@ -37,8 +37,8 @@ def _role_of(element) -> tuple[str, str, str]:
         return known
     prefix, local = name_of(element)
     if not local:
-        return "", "", _COMMENT
-    if prefix == "" and local == "flow-ref":
+        role = _COMMENT
+    elif prefix == "" and local == "flow-ref":
         role = _FLOW_REF
     elif prefix == "" and local == "poll":
         role = _POLL
@@ -72,8 +72,13 @@ class Reach:
 
 
 class _Place(NamedTuple):
-    """Where the walk stands: multiplicity, step, batch job, flows on the path."""
+    """Where the walk stands: file, multiplicity, step, batch job, flows on the path.
 
+    ``file`` is the app-relative file of the definition being walked, which holds
+    every element the walk meets until it follows a reference into another.
+    """
+
+    file: str
     per: str
     step: str | None = None
     batch_job: str | None = None
@@ -94,7 +99,7 @@ class Walker:
     def walk_flow(self, definition: Definition, per: str) -> Reach:
         """Walk a triggered flow (or a Mule 3 batch job with its own input)."""
         reach = Reach()
-        place = _Place(per=per, path=frozenset({definition.name}))
+        place = _Place(definition.file, per, path=frozenset({definition.name}))
         self.reached.add(definition.element)
         if definition.kind == "batch-job":
             self._batch_job(definition.element, definition.name, place, reach)
@@ -115,8 +120,13 @@ class Walker:
                     self._children(child, place, reach)
                 break
         for child in children:
-            prefix, local, role = _role_of(child)
-            if role != _COMMENT:
+            # The walk's innermost loop: plain containers are entered here,
+            # without a call per element.
+            prefix, local, role = _ROLES.get(child.tag) or _role_of(child)
+            if role == _CONTAINER:
+                if len(child):
+                    self._children(child, place, reach)
+            elif role != _COMMENT:
                 self._element(child, prefix, local, role, place, reach)
 
     def _element(self, element, prefix, local, role, place, reach) -> None:
@@ -144,7 +154,7 @@ class Walker:
             method=method,
             path=path,
             config_ref=config_ref,
-            file=self.index.file_of(element),
+            file=place.file,
             line=element.sourceline,
         )
         reach.calls.append((call, place.batch_job))
@@ -158,12 +168,13 @@ class Walker:
                 element,
                 f"flow-ref name={name!r} is chosen at run time; its calls are not "
                 "counted. Check the flows it can reach by hand",
+                file=place.file,
             )
             return
         name = self.index.resolve(name, element, "name")
         if name in place.path:
             return
-        target = self.index.lookup(self.index.flows, name, self.index.file_of(element))
+        target = self.index.lookup(self.index.flows, name, place.file)
         if target is None:
             self.index.finding(
                 "warning",
@@ -171,10 +182,12 @@ class Walker:
                 element,
                 f"flow-ref name={name!r} names no flow or sub-flow in this app; "
                 "its calls are not counted. Add the file that defines it",
+                file=place.file,
             )
             return
         self.reached.add(target.element)
-        inner = place._replace(path=place.path | {name})
+        path = place.path | {name}
+        inner = _Place(target.file, place.per, place.step, place.batch_job, path)
         self._children(target.element, inner, reach, skip_source=True)
 
     def _batch_execute(self, element, place: _Place, reach: Reach) -> None:
@@ -186,12 +199,11 @@ class Walker:
                 element,
                 f"batch:execute name={name!r} picks the batch job at run time; no "
                 "batch job is linked. Map it by hand or pass a fixed name",
+                file=place.file,
             )
             return
         name = self.index.resolve(name, element, "name")
-        target = self.index.lookup(
-            self.index.batch_jobs, name, self.index.file_of(element)
-        )
+        target = self.index.lookup(self.index.batch_jobs, name, place.file)
         if target is None:
             self.index.finding(
                 "warning",
@@ -199,10 +211,11 @@ class Walker:
                 element,
                 f"batch:execute name={name!r} names no batch job in this app; add "
                 "the file that defines it",
+                file=place.file,
             )
             return
         self.reached.add(target.element)
-        self._batch_job(target.element, name, place, reach)
+        self._batch_job(target.element, name, place._replace(file=target.file), reach)
 
     def _batch_job(self, element, name: str, place: _Place, reach: Reach) -> None:
         if any(found.name == name for found in reach.batch_jobs):
@@ -210,7 +223,7 @@ class Walker:
         self.reached.add(element)
         found = ReachedBatchJob(name, _batch_settings(self.index, element))
         reach.batch_jobs.append(found)
-        inside = _Place("run", None, name, place.path)
+        inside = _Place(place.file, "run", None, name, place.path)
         for child in element:
             prefix, local = name_of(child)
             if not local:
@@ -253,7 +266,7 @@ class Walker:
                 accept_expression=element.get("acceptExpression")
                 or element.get("accept-expression"),
                 aggregator_size=aggregator_size,
-                file=self.index.file_of(element),
+                file=place.file,
                 line=element.sourceline,
             )
         )
