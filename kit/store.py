@@ -184,12 +184,60 @@ CREATE TABLE sim_rejects (
 );
 """
 
+JOB_HISTORY_RATE_VIEW = """
+-- records_per_day from the runs' own spacing, so that a job seen for minutes
+-- or a few days is not divided by whole days. n runs whose creations span T
+-- seconds stand for n - 1 periods of T / (n - 1) seconds, each moving sum / n
+-- records: sum x 86400 x (n - 1) / (n x T) a day. One run, or runs all created
+-- at the same instant, keep the records over the whole days spanned.
+
+CREATE OR REPLACE VIEW job_history AS
+WITH lateness AS (
+    SELECT app, job,
+           quantile_cont(lateness_s, 0.5) AS lateness_p50_s,
+           quantile_cont(lateness_s, 0.95) AS lateness_p95_s,
+           count(*) FILTER (WHERE overlaps_previous) AS overlapping_runs
+    FROM run_schedule GROUP BY app, job
+),
+missed AS (
+    SELECT app, job, count(*) AS missed_fires FROM missed_fires GROUP BY app, job
+)
+SELECT
+    r.app, r.job,
+    count(*) AS runs,
+    min(r.created_at) AS first_run,
+    max(r.created_at) AS last_run,
+    quantile_cont(r.duration_s, 0.5) AS duration_p50_s,
+    quantile_cont(r.duration_s, 0.95) AS duration_p95_s,
+    max(r.duration_s) AS duration_max_s,
+    quantile_cont(r.records_total, 0.5) AS records_per_run_p50,
+    quantile_cont(r.records_total, 0.95) AS records_per_run_p95,
+    CASE
+        WHEN max(r.created_at) > min(r.created_at)
+        THEN sum(r.records_total) * 86400.0 * (count(r.created_at) - 1)
+             / (count(r.created_at) * epoch(max(r.created_at) - min(r.created_at)))
+        ELSE sum(r.records_total)
+             / (date_diff('day', min(r.created_at), max(r.created_at)) + 1)
+    END AS records_per_day,
+    avg(CASE WHEN r.status = 'failed' THEN 1.0 ELSE 0.0 END) AS failure_rate,
+    count(*) FILTER (WHERE r.status = 'incomplete') AS incomplete_runs,
+    any_value(l.lateness_p50_s) AS lateness_p50_s,
+    any_value(l.lateness_p95_s) AS lateness_p95_s,
+    coalesce(any_value(m.missed_fires), 0) AS missed_fires,
+    coalesce(any_value(l.overlapping_runs), 0) AS overlapping_runs
+FROM runs r
+LEFT JOIN lateness l ON l.app IS NOT DISTINCT FROM r.app AND l.job = r.job
+LEFT JOIN missed m ON m.app IS NOT DISTINCT FROM r.app AND m.job = r.job
+GROUP BY r.app, r.job;
+"""
+
 # Each entry upgrades the file by one version; append, never edit a shipped one.
 MIGRATIONS: list[str] = [
     INVENTORY_SCHEMA,
     RUN_HISTORY_SCHEMA,
     ESTIMATE_SCHEMA,
     SIMULATION_SCHEMA,
+    JOB_HISTORY_RATE_VIEW,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

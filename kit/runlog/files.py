@@ -9,11 +9,17 @@ import codecs
 import gzip
 import hashlib
 import os
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HEAD_BYTES = 256 * 1024
 _CHUNK = 4 * 1024 * 1024
+# What the standard gzip reader raises for a file cut short or corrupt.
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 @dataclass
@@ -30,6 +36,7 @@ class FileFacts:
     valid_utf8: bool = True
     crlf: bool = False
     ends_with_newline: bool = True
+    damage: str | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -45,19 +52,20 @@ def sniff_file(path: Path) -> FileFacts:
 
     The rest of the facts come from :func:`measure_file`, which reads it all.
     """
-    compressed = _is_gzip(path)
-    with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
-        head = stream.read(HEAD_BYTES)
-    return FileFacts(
+    facts = FileFacts(
         path=path,
         content_hash="",
-        bytes=len(head),
+        bytes=0,
         lines=0,
-        compressed=compressed,
-        head=head.decode("utf-8", errors="replace"),
-        binary=_looks_binary(head),
-        crlf=b"\r\n" in head,
+        compressed=_is_gzip(path),
+        head="",
     )
+    head = _read_head(facts)
+    facts.bytes = len(head)
+    facts.head = head.decode("utf-8", errors="replace")
+    facts.binary = _looks_binary(head)
+    facts.crlf = b"\r\n" in head
+    return facts
 
 
 def measure_file(facts: FileFacts) -> None:
@@ -65,25 +73,24 @@ def measure_file(facts: FileFacts) -> None:
 
     The hash is of the uncompressed content, so a log and its gzipped copy are
     the same content and ingest once. Hashing and counting release the GIL,
-    so this can run in a thread while DuckDB parses the file.
+    so this can run in a thread while DuckDB parses the file. A broken gzip
+    stream counts as content only what came before the break.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = size = 0
     last = b""
     valid_utf8 = True
-    opener = gzip.open if facts.compressed else open
-    with opener(facts.path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-            if valid_utf8 and not chunk.isascii():
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    valid_utf8 = False
-            last = chunk[-1:]
+    for chunk in read_chunks(facts):
+        digest.update(chunk)
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+        if valid_utf8 and not chunk.isascii():
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                valid_utf8 = False
+        last = chunk[-1:]
 
     facts.ends_with_newline = size == 0 or last == b"\n"
     facts.content_hash = digest.hexdigest()
@@ -91,6 +98,51 @@ def measure_file(facts: FileFacts) -> None:
     facts.lines = lines + (0 if facts.ends_with_newline else 1)
     facts.valid_utf8 = valid_utf8
     facts.problems = _problems(facts)
+
+
+def read_chunks(facts: FileFacts, size: int = _CHUNK) -> Iterator[bytes]:
+    """Yield the file's content in chunks of at most ``size`` bytes, gunzipped.
+
+    Where a gzip stream is cut short or corrupt, the standard reader raises
+    and drops what it had read; here the content simply ends at the break,
+    and ``facts.damage`` says what broke it.
+    """
+    opener = gzip.open if facts.compressed else open
+    with opener(facts.path, "rb") as stream:
+        try:
+            while chunk := stream.read1(size):
+                yield chunk
+        except _GZIP_ERRORS as exc:
+            facts.damage = str(exc) or type(exc).__name__
+
+
+@contextmanager
+def readable_path(facts: FileFacts) -> Iterator[tuple[Path, bool]]:
+    """Give a path DuckDB can read the content from, and whether it is gzipped.
+
+    That is the file itself, unless its gzip stream is broken: then it is a
+    temporary plain copy of the content before the break.
+    """
+    if facts.damage is None:
+        yield facts.path, facts.compressed
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "readable"
+        with open(copy, "wb") as out:
+            for chunk in read_chunks(facts):
+                out.write(chunk)
+        yield copy, False
+
+
+def _read_head(facts: FileFacts) -> bytes:
+    """The first ``HEAD_BYTES`` of the content (fewer if it is shorter)."""
+    head = b""
+    with closing(read_chunks(facts, HEAD_BYTES)) as chunks:
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= HEAD_BYTES:
+                break
+    return head[:HEAD_BYTES]
 
 
 def _is_gzip(path: Path) -> bool:
@@ -110,6 +162,11 @@ def _looks_binary(head: bytes) -> bool:
 
 def _problems(facts: FileFacts) -> list[str]:
     problems = []
+    if facts.damage is not None:
+        problems.append(
+            f"gzip stream broken after {facts.bytes:,} bytes of content "
+            f"({facts.damage}); the rest is not read"
+        )
     if facts.bytes == 0:
         problems.append("empty file")
     if facts.binary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from kit.runlog.files import FileFacts
+from kit.runlog.files import FileFacts, readable_path
 from kit.runlog.text import sql_text
 
 _CHECKS = """
@@ -33,17 +33,22 @@ _CHECKS = """
 def read_run_history(
     con: duckdb.DuckDBPyConnection, facts: FileFacts, file_app: str | None
 ) -> tuple[int, int]:
-    """Turn the CSV's rows into events and rejects; return ``(valid, rejected)``."""
-    options = "header=true, all_varchar=true, auto_detect=true"
-    if facts.compressed:
-        options += ", compression='gzip'"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE history_rows AS
-        SELECT row_number() OVER () + 1 AS line, *
-        FROM read_csv({sql_text(str(facts.path))}, {options})
-        """
-    )
+    """Turn the CSV's rows into events and rejects; return ``(valid, rejected)``.
+
+    A row with too few fields (the last of a file cut short, say) is padded
+    with NULLs and checked like any other, instead of failing the whole file.
+    """
+    with readable_path(facts) as (path, compressed):
+        compression = "gzip" if compressed else "none"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE history_rows AS
+            SELECT row_number() OVER () + 1 AS line, *
+            FROM read_csv({sql_text(str(path))}, header=true, all_varchar=true,
+                          auto_detect=true, null_padding=true,
+                          compression={sql_text(compression)})
+            """
+        )
     columns = {row[0] for row in con.execute("DESCRIBE history_rows").fetchall()}
     app = "nullif(app, '')" if "app" in columns else sql_text(file_app or "")
     loaded = (

@@ -8,7 +8,6 @@ the file's lines. For JSON exports a line is one log record.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import re
 from collections.abc import Iterable
@@ -27,7 +26,13 @@ from kit.runlog.exports import (
     looks_like_run_history,
     read_json_records,
 )
-from kit.runlog.files import FileFacts, find_log_files, measure_file, sniff_file
+from kit.runlog.files import (
+    FileFacts,
+    find_log_files,
+    measure_file,
+    read_chunks,
+    sniff_file,
+)
 from kit.runlog.history import read_run_history
 from kit.runlog.layouts import detect_text_layout
 from kit.runlog.runs import rebuild_runs
@@ -45,6 +50,15 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_REJECTS_PER_FILE = 10_000
 _APP_FROM_FILE_NAME = re.compile(r"^mule-app-(.+?)(?:\.\d+)?\.log(?:\.\d+)?(?:\.gz)?$")
 _PROGRESS_BYTES = 64 * 1024 * 1024
+# The columns of log_files a file read again reports as its counts.
+_STORED_COUNTS = (
+    "layout",
+    "lines",
+    "event_lines",
+    "other_lines",
+    "continuation_lines",
+    "rejected_lines",
+)
 
 
 @dataclass
@@ -148,7 +162,9 @@ def ingest_file(
 ) -> FileCounts:
     """Ingest one file (unless its content is already in the store).
 
-    The file is hashed and counted in a thread while DuckDB parses it.
+    The file is hashed and counted in a thread while DuckDB parses it. A file
+    whose content was ingested before reports the counts stored then, marked
+    as a duplicate.
     """
     facts = sniff_file(path)
     layout, label = None, "unknown"
@@ -162,11 +178,15 @@ def ingest_file(
         measuring.result()
 
     counts = FileCounts(str(path), label, lines=facts.lines, problems=facts.problems)
-    seen = con.execute(
-        "SELECT layout FROM log_files WHERE content_hash = ?", [facts.content_hash]
-    ).fetchall()
-    if seen:
-        counts.layout, counts.duplicate = seen[0][0], True
+    if facts.damage is not None:
+        log.warning(
+            "%s: the gzip stream is broken (%s); the %d lines before the break "
+            "are read. Copy the file again from its source to read the rest",
+            path,
+            facts.damage,
+            facts.lines,
+        )
+    if _count_as_read_before(con, facts, counts):
         log.info("%s: same content as a file ingested before; skipped", path)
         return counts
 
@@ -196,6 +216,22 @@ def ingest_file(
             counts.rejected_lines,
         )
     return counts
+
+
+def _count_as_read_before(
+    con: duckdb.DuckDBPyConnection, facts: FileFacts, counts: FileCounts
+) -> bool:
+    """Give ``counts`` the stored layout and line counts if the content is known."""
+    row = con.execute(
+        f"SELECT {', '.join(_STORED_COUNTS)} FROM log_files WHERE content_hash = ?",
+        [facts.content_hash],
+    ).fetchone()
+    if row is None:
+        return False
+    for name, value in zip(_STORED_COUNTS, row, strict=True):
+        setattr(counts, name, value)
+    counts.duplicate = True
+    return True
 
 
 def _is_text_log(facts: FileFacts) -> bool:
@@ -315,9 +351,7 @@ def _reject_whole_file(con, facts: FileFacts, counts: FileCounts, reason: str) -
 
 
 def _read_text(facts: FileFacts) -> str:
-    opener = gzip.open if facts.compressed else open
-    with opener(facts.path, "rb") as stream:
-        data = stream.read(MAX_JSON_BYTES + 1)
+    data = b"".join(read_chunks(facts))
     return data.decode("utf-8" if facts.valid_utf8 else "latin-1")
 
 

@@ -26,10 +26,11 @@ from kit.schedule import Schedule, fire_times, period_seconds, zone_or_utc
 
 __all__ = [
     "FREQUENT_PERIOD_S",
+    "FREQUENT_RUNS",
     "HISTORY_COLUMNS",
     "HISTORY_FILE",
     "ROTATE_DAYS",
-    "RUNS_PER_DAY_CAP",
+    "STALL_PERIODS",
     "EngineEvent",
     "PlannedRun",
     "SamplePlan",
@@ -52,18 +53,20 @@ HISTORY_COLUMNS = (
     "records_loaded",
 )
 
-# Jobs that fire more than once an hour keep only a burst of fires each day:
-# at most this many, from 09:00 in the job's zone. Every fire of a 1-second
-# poll over 90 days would be 7.8 million runs, and even the 10-minute supplier
-# feed alone would write about 40 MB; with the burst the 90-day sample is about
-# 11 MB. The run history of such a job therefore has gaps overnight that
-# production logs would not have, and its mean gap is not its period.
-RUNS_PER_DAY_CAP = 8
+# A job that fires more than once an hour logs every fire, but only its last
+# FREQUENT_RUNS fires before the end of the sample: every fire of a 1-second
+# poll over 90 days would be 7.8 million runs, and every fire of the 10-minute
+# supplier feed about 40 MB of log. The history of such a job is therefore
+# shorter than the sample: 17 minutes for a 1-second poll, 7 days for the
+# 10-minute feed, 21 days for a half-hourly export.
+FREQUENT_RUNS = 1_000
 FREQUENT_PERIOD_S = 3600.0
-BURST_START = time(9, 0)
 
 ROTATE_DAYS = 30
 SKIP_PERIOD_S = 15 * 60
+# The middle run of a flow that skips fires while busy stalls this many periods
+# on purpose, so that the sample always holds a few skipped fires.
+STALL_PERIODS = 3
 
 # Daily record volumes of the sample portfolio, keyed by batch job or flow.
 # A run sees the volume of the period since the previous fire.
@@ -228,9 +231,11 @@ def plan_runs(
 
     Only scheduled jobs run. A job with a batch job leaves batch-engine lines
     in its app's log; a scheduled job without one goes to the CSV history.
-    Jobs firing more than once an hour keep their first ``RUNS_PER_DAY_CAP``
-    fires from 09:00 local each day. The last run of the batch job whose last
-    run starts latest is cut off, with no finish.
+    Jobs firing more than once an hour keep only their last ``FREQUENT_RUNS``
+    fires before the end of the sample; one whose runs outlast its period
+    falls behind, and no run begins after the end. One run of a flow that
+    skips fires while busy stalls, so a few fires are skipped. The last run of
+    the batch job whose last run starts latest is cut off, with no finish.
     """
     if days < 1:
         raise InputError(f"days {days!r} gives no sample; pass 1 or more")
@@ -252,10 +257,11 @@ def plan_runs(
 
         version = versions.get(job.app, 4)
         profile = _profile_of(job, schedule, version, rng)
-        fires = _fire_times_of(job, schedule, profile, start, days, rng)
+        first, end = _sample_window(schedule, start, days)
+        fires = _fire_times_of(schedule, profile, first, end, rng)
         planner = _JobPlanner(job, version, profile, rng, used_ids)
         if job.batch_job:
-            runs.extend(planner.batch_runs(fires))
+            runs.extend(planner.batch_runs(fires, end))
         else:
             job_runs, job_skips = planner.history_runs(fires)
             runs.extend(job_runs)
@@ -328,36 +334,49 @@ def _profile_of(
     )
 
 
+def _sample_window(
+    schedule: Schedule, start: date, days: int
+) -> tuple[datetime, datetime]:
+    """The first and the last midnight of the sample, in the schedule's zone."""
+    first = datetime.combine(start, time(), ZoneInfo(schedule.time_zone))
+    return first, first + timedelta(days=days)
+
+
 def _fire_times_of(
-    job: Job,
     schedule: Schedule,
     profile: _Profile,
-    start: date,
-    days: int,
+    first: datetime,
+    end: datetime,
     rng: np.random.Generator,
 ) -> list[datetime]:
-    zone = ZoneInfo(schedule.time_zone)
-    first = datetime.combine(start, time(), zone)
-    end = first + timedelta(days=days)
     # A fixed frequency counts from the app's start, a little after midnight.
     phase_ms = int(rng.integers(0, schedule.frequency_ms or 1))
 
+    if schedule.kind == "fixed-frequency":
+        schedule = replace(schedule, start_delay_ms=phase_ms)
     if profile.period_s >= FREQUENT_PERIOD_S:
-        if schedule.kind == "fixed-frequency":
-            schedule = replace(schedule, start_delay_ms=phase_ms)
         return fire_times(schedule, first, end)
+    return _last_fires(schedule, first, end, profile.period_s)
 
-    fires: list[datetime] = []
-    for day in range(days):
-        opening = datetime.combine(start + timedelta(days=day), BURST_START, zone)
-        closing = datetime.combine(start + timedelta(days=day + 1), time(), zone)
-        if schedule.kind == "fixed-frequency":
-            # Keep the phase of a schedule that has run since the app started.
-            anchor = _to_ms(first) + phase_ms
-            steps = math.ceil((_to_ms(opening) - anchor) / schedule.frequency_ms)
-            opening = _from_ms(anchor + steps * schedule.frequency_ms)
-        fires.extend(fire_times(schedule, opening, closing, limit=RUNS_PER_DAY_CAP))
-    return fires
+
+def _last_fires(
+    schedule: Schedule, first: datetime, end: datetime, period_s: float
+) -> list[datetime]:
+    """The last ``FREQUENT_RUNS`` fires before ``end``, none before ``first``.
+
+    Only the fires from twice the nominal span before ``end`` are listed, so
+    an uneven cron still yields the full count and a 1-second poll no more
+    than twice it.
+    """
+    span = timedelta(seconds=2 * FREQUENT_RUNS * period_s)
+    opening = max(first, end - span)
+    if schedule.kind == "fixed-frequency":
+        # Keep the phase of a schedule that has run since the app started.
+        anchor = _to_ms(first) + schedule.start_delay_ms
+        steps = math.ceil((_to_ms(opening) - anchor) / schedule.frequency_ms)
+        opening = _from_ms(anchor + max(steps, 0) * schedule.frequency_ms)
+        schedule = replace(schedule, start_delay_ms=0)
+    return fire_times(schedule, opening, end)[-FREQUENT_RUNS:]
 
 
 class _JobPlanner:
@@ -381,18 +400,22 @@ class _JobPlanner:
         self.day_noise: dict[date, float] = {}
         self.degraded: dict[date, float] = {}
 
-    def batch_runs(self, fires: Sequence[datetime]) -> list[PlannedRun]:
-        """Plan one batch-engine run per fire.
+    def batch_runs(self, fires: Sequence[datetime], end: datetime) -> list[PlannedRun]:
+        """Plan one batch-engine run per fire that can begin before ``end``.
 
         The flow's thread takes one fire at a time, up to the hand-over to the
         batch workers, and instances execute one after another, as with the
-        default ORDERED_SEQUENTIAL scheduling.
+        default ORDERED_SEQUENTIAL scheduling. A job whose runs outlast its
+        period falls behind; the fires still waiting at ``end``, when the logs
+        are collected, leave no lines.
         """
         runs = []
         flow_free_at = engine_free_at = 0
         for fire in fires:
-            records = self._records(fire, self.profile.period_s)
             begin = max(_to_ms(fire), flow_free_at)
+            if begin >= _to_ms(end):
+                break
+            records = self._records(fire, self.profile.period_s)
             run = self._batch_run(fire, begin, records, engine_free_at)
             flow_free_at = max(
                 event.at_ms
@@ -407,7 +430,11 @@ class _JobPlanner:
     def history_runs(
         self, fires: Sequence[datetime]
     ) -> tuple[list[PlannedRun], list[SkippedFire]]:
-        """Plan CSV runs; a busy non-concurrent flow skips the fires it overlaps."""
+        """Plan CSV runs; a busy non-concurrent flow skips the fires it overlaps.
+
+        Such a flow's first run from the middle fire on stalls for
+        ``STALL_PERIODS`` periods.
+        """
         runs: list[PlannedRun] = []
         skips: list[SkippedFire] = []
         may_skip = (
@@ -415,6 +442,7 @@ class _JobPlanner:
             and self.job.trigger.disallow_concurrent
             and self.profile.period_s < SKIP_PERIOD_S
         )
+        middle = fires[len(fires) // 2] if may_skip and fires else None
         busy_until = 0
         last_fire: datetime | None = None
         for fire in fires:
@@ -430,6 +458,10 @@ class _JobPlanner:
                 elapsed = max(elapsed, (fire - last_fire).total_seconds())
             records = self._records(fire, elapsed)
             run = self._history_run(fire, fire_ms, records)
+            if middle is not None and fire >= middle and run.finished_at:
+                stall = timedelta(seconds=STALL_PERIODS * self.profile.period_s)
+                run = replace(run, finished_at=run.finished_at + stall)
+                middle = None
             busy_until = _to_ms(run.finished_at or fire)
             last_fire = fire
             runs.append(run)
@@ -707,7 +739,7 @@ def write_sample_logs(
     Every app gets ``mule-app-APP.log`` in its Mule version's layout, with a
     startup banner, other loggers' lines, JSON payloads and the batch-engine
     lines of the runs :func:`plan_runs` plans with the same arguments (so the
-    frequent-job cap described there applies). Times are UTC, as on
+    frequent-job window described there applies). Times are UTC, as on
     CloudHub. Each log rotates every ``rotate_days`` days: the newest days stay
     in ``mule-app-APP.log``, older ones in ``.1.log``, and ``.2.log.gz`` on
     are gzipped; one run per rotation spans the boundary. Scheduled jobs

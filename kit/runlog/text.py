@@ -7,14 +7,14 @@ scheduler; regular expressions then run on those few lines alone.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
 
-from kit.runlog.files import FileFacts
+from kit.runlog.files import FileFacts, read_chunks
 from kit.runlog.layouts import TextLayout
 from kit.runlog.messages import (
     BATCH_LOGGER_MARKS,
@@ -70,11 +70,13 @@ def read_lines(
     """Keep the as-is load when it is sound; otherwise load a clean copy.
 
     DuckDB misreads some files (measured: invalid UTF-8, a stray carriage
-    return, a line over the limit add or drop rows). Such a file, or one whose
-    line count differs from the first pass's, is rewritten as clean UTF-8 with
-    LF endings and loaded again, so that no line is dropped or shifted.
+    return, a line over the limit add or drop rows) and gives up on a broken
+    gzip stream. Such a file, or one whose line count differs from the first
+    pass's, is rewritten as clean UTF-8 with LF endings and loaded again, so
+    that no line is dropped or shifted.
     """
-    if as_is is not None and facts.valid_utf8 and as_is[0] == facts.lines:
+    sound = facts.valid_utf8 and facts.damage is None
+    if as_is is not None and sound and as_is[0] == facts.lines:
         return as_is
     with tempfile.TemporaryDirectory() as folder:
         clean = Path(folder) / "clean.log"
@@ -115,15 +117,31 @@ def _write_clean_copy(facts: FileFacts, target: Path) -> None:
 
     A line that is not valid UTF-8 is read as Latin-1; an over-long line is cut.
     """
-    opener = gzip.open if facts.compressed else open
-    with opener(facts.path, "rb") as source, open(target, "wb") as out:
-        for raw in source:
-            text = raw.rstrip(b"\n").replace(b"\r", b"")[: MAX_LINE_BYTES // 4]
+    with open(target, "wb") as out:
+        for raw in _split_lines(read_chunks(facts)):
+            text = raw.replace(b"\r", b"")[: MAX_LINE_BYTES // 4]
             try:
                 decoded = text.decode("utf-8")
             except UnicodeDecodeError:
                 decoded = text.decode("latin-1")
             out.write(decoded.encode("utf-8") + b"\n")
+
+
+def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a stream of chunks, without their line feeds.
+
+    A line split over several chunks is joined once, however long it is.
+    """
+    pieces: list[bytes] = []
+    for chunk in chunks:
+        *whole, rest = chunk.split(b"\n")
+        if whole:
+            yield b"".join([*pieces, whole[0]])
+            yield from whole[1:]
+            pieces = []
+        pieces.append(rest)
+    if any(pieces):
+        yield b"".join(pieces)
 
 
 def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:

@@ -65,3 +65,24 @@ def test_missing_path_is_a_usage_error_naming_it(
 
     assert main(["logs", str(missing), "--db", str(tmp_path / "a.duckdb")]) == 2
     assert str(missing) in capsys.readouterr().err
+
+
+def test_a_file_read_again_reports_its_stored_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ingesting the same files twice gives the same counts, marked as duplicates."""
+    arguments = ["logs", str(CLOUDHUB), "--db", str(tmp_path / "a.duckdb")]
+
+    assert main([*arguments, "--json", "-"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*arguments, "--json", "-"]) == 0
+    again = json.loads(capsys.readouterr().out)
+
+    assert [entry["duplicate"] for entry in first["per_file"]] == [False, False]
+    assert [entry["duplicate"] for entry in again["per_file"]] == [True, True]
+    for before, after in zip(first["per_file"], again["per_file"], strict=True):
+        assert {**before, "duplicate": True} == after
+        assert after["lines"] == sum(after[name] for name in COUNTS[1:])
+    assert {name: again[name] for name in COUNTS} == {
+        name: first[name] for name in COUNTS
+    }
