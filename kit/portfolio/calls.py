@@ -6,6 +6,7 @@ import re
 
 from kit.portfolio.index import AppIndex
 from kit.portfolio.namespaces import IN_PROCESS_PREFIXES
+from kit.portfolio.properties import mask_url_credentials
 
 _PATH_ATTRIBUTES = (
     "path",
@@ -25,7 +26,6 @@ _PATH_ATTRIBUTES = (
 _SQL_TABLE = re.compile(
     r"\b(?:from|into|update|merge\s+into|join)\s+([\w.\"`\[\]]+)", re.IGNORECASE
 )
-_URL_CREDENTIALS = re.compile(r"(//[^/:@\s]+):[^/@\s]+@")
 _NOT_OPERATIONS = re.compile(r"(^|-)(config|connection|configuration)$")
 _CORE_OPERATIONS = frozenset({"outbound-endpoint", "request-reply"})
 
@@ -63,7 +63,7 @@ def call_target(
     if path is None and prefix == "db":
         path = _table_of(_statement_text(element))
     if path is not None:
-        path = _URL_CREDENTIALS.sub(r"\1:****@", path)
+        path = mask_url_credentials(path)
     return method, path, config_ref
 
 

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 
 from kit.portfolio.model import Finding
 from kit.portfolio.namespaces import name_of
-from kit.portfolio.properties import Properties
+from kit.portfolio.properties import (
+    MASK,
+    Properties,
+    looks_secret,
+    mask_url_credentials,
+)
 
 
 @dataclass
@@ -126,12 +131,13 @@ class AppIndex:
         if "${" not in raw:
             return raw
         resolution = self.properties.resolve(raw)
+        shown = MASK if looks_secret(what) else mask_url_credentials(raw)
         for key in resolution.unresolved:
             self.finding(
                 "warning",
                 "unresolved-placeholder",
                 element,
-                f"{what}={raw!r}: no property {key!r} in the app's property files; "
+                f"{what}={shown!r}: no property {key!r} in the app's property files; "
                 f"pass --property {key}=VALUE or add it to a property file",
             )
         return resolution.text

@@ -19,6 +19,7 @@ from kit.portfolio.xmlfile import read_at_most
 MASK = "****"
 MAX_PROPERTY_FILE_BYTES = 4 * 1024 * 1024
 
+_URL_CREDENTIALS = re.compile(r"(//[^/:@\s]+):[^/@\s]+@")
 _PLACEHOLDER = re.compile(r"\$\{([^${}]+)\}")
 _SECRET_KEY = re.compile(
     r"pass(word|wd|phrase)?|secret|token|credential|api[._-]?key|private[._-]?key"
@@ -36,6 +37,15 @@ def looks_secret(key: str) -> bool:
     (False, False)
     """
     return bool(_SECRET_KEY.search(key))
+
+
+def mask_url_credentials(text: str) -> str:
+    """Mask the password of any ``scheme://user:password@host`` in ``text``.
+
+    >>> mask_url_credentials("https://admin:hunter2@api.example.com/${path}")
+    'https://admin:****@api.example.com/${path}'
+    """
+    return _URL_CREDENTIALS.sub(rf"\1:{MASK}@", text)
 
 
 def read_properties_text(text: str) -> dict[str, str]:

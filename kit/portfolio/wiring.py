@@ -29,6 +29,13 @@ _BATCH_EXECUTE = "batch-execute"
 _POLL = "poll"
 _ROLES: dict[object, tuple[str, str, str]] = {}
 
+# Bounds on one job's walk, so that untrusted XML cannot make it run for ever
+# or overflow the stack: every flow-ref is followed again where it occurs, and
+# sub-flows that each call the next twice double the work at every level.
+MAX_FLOW_REF_DEPTH = 32
+MAX_FLOW_REFS_FOLLOWED = 20_000
+MAX_CALLS_PER_JOB = 50_000
+
 
 def _role_of(element) -> tuple[str, str, str]:
     """Return the element's prefix, local name and role in the walk."""
@@ -65,10 +72,16 @@ class ReachedBatchJob:
 
 @dataclass
 class Reach:
-    """What one job reaches: its batch jobs in order and its calls."""
+    """What one job reaches: its batch jobs in order and its calls.
+
+    ``stopped`` says why the walk gave up early on an input too large to
+    follow (see the limits above); the calls counted until then are kept.
+    """
 
     batch_jobs: list[ReachedBatchJob] = field(default_factory=list)
     calls: list[tuple[Call, str | None]] = field(default_factory=list)
+    flow_refs_followed: int = 0
+    stopped: str | None = None
 
 
 class _Place(NamedTuple):
@@ -101,10 +114,23 @@ class Walker:
         reach = Reach()
         place = _Place(definition.file, per, path=frozenset({definition.name}))
         self.reached.add(definition.element)
-        if definition.kind == "batch-job":
-            self._batch_job(definition.element, definition.name, place, reach)
-        else:
-            self._children(definition.element, place, reach, skip_source=True)
+        try:
+            if definition.kind == "batch-job":
+                self._batch_job(definition.element, definition.name, place, reach)
+            else:
+                self._children(definition.element, place, reach, skip_source=True)
+        except RecursionError:
+            reach.stopped = "its elements nest too deeply to follow"
+        if reach.stopped:
+            self.index.finding(
+                "warning",
+                "job-too-large",
+                definition.element,
+                f"flow {definition.name!r}: {reach.stopped}; only the calls found "
+                "before that are counted, so its load is a lower bound. Look for "
+                "sub-flows that call each other over and over",
+                file=definition.file,
+            )
         return reach
 
     def _children(self, parent, place: _Place, reach: Reach, skip_source=False):
@@ -146,6 +172,9 @@ class Walker:
             self._batch_execute(element, place, reach)
 
     def _call(self, element, prefix: str, local: str, place, reach) -> None:
+        if len(reach.calls) >= MAX_CALLS_PER_JOB:
+            reach.stopped = f"it makes more than {MAX_CALLS_PER_JOB:,} calls"
+            return
         method, path, config_ref = call_target(self.index, element, prefix)
         call = Call(
             component=qualified(prefix, local),
@@ -160,6 +189,8 @@ class Walker:
         reach.calls.append((call, place.batch_job))
 
     def _flow_ref(self, element, place: _Place, reach: Reach) -> None:
+        if reach.stopped or not self._may_follow(place, reach):
+            return
         name = element.get("name") or ""
         if "#[" in name:
             self.index.finding(
@@ -189,6 +220,16 @@ class Walker:
         path = place.path | {name}
         inner = _Place(target.file, place.per, place.step, place.batch_job, path)
         self._children(target.element, inner, reach, skip_source=True)
+
+    @staticmethod
+    def _may_follow(place: _Place, reach: Reach) -> bool:
+        """Count one more flow-ref; stop the walk past the depth or count bound."""
+        reach.flow_refs_followed += 1
+        if len(place.path) > MAX_FLOW_REF_DEPTH:
+            reach.stopped = f"flow-refs nest more than {MAX_FLOW_REF_DEPTH} deep"
+        elif reach.flow_refs_followed > MAX_FLOW_REFS_FOLLOWED:
+            reach.stopped = f"it follows more than {MAX_FLOW_REFS_FOLLOWED:,} flow-refs"
+        return reach.stopped is None
 
     def _batch_execute(self, element, place: _Place, reach: Reach) -> None:
         name = element.get("name") or ""
