@@ -130,11 +130,12 @@ def build_report(
     given = _notebook_parameters(chosen, parameters or {})
 
     with tqdm(total=5, desc="report", unit="stage", file=sys.stderr) as progress:
-        assess(sources, database, out, jobs, progress)
-        progress.set_postfix_str("notebooks")
+        step = _stepper(progress)
+        assess(sources, database, out, jobs, step)
+        step("notebooks")
         base = {"db": str(database.resolve()), "jobs": list(jobs)}
         runs = run_notebooks(chosen, out, base, given)
-        progress.update()
+        step(None)
 
     index = write_index(out, runs)
     log.info(
@@ -151,12 +152,15 @@ def assess(
     database: Path,
     out: Path,
     jobs: Sequence[str] = (),
-    progress: tqdm | None = None,
+    step: Callable[[str | None], None] | None = None,
 ) -> None:
-    """Run inventory, run history, estimates and simulation into a new database."""
+    """Run inventory, run history, estimates and simulation into a new database.
+
+    ``step`` is told the name of each stage as it starts.
+    """
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
-    step = _stepper(progress)
+    step = step or _stepper(None)
 
     with open_store(database) as con:
         step("inventory")
@@ -185,16 +189,18 @@ def assess(
         simulate_portfolio(con, tuple(jobs), sources.records)
 
 
-def _stepper(progress: tqdm | None) -> Callable[[str], None]:
-    """A function that closes the previous stage and names the next."""
+def _stepper(progress: tqdm | None) -> Callable[[str | None], None]:
+    """A function that closes the previous stage and names the next (None: done)."""
     started = [False]
 
-    def step(name: str) -> None:
-        if progress is not None:
-            if started[0]:
-                progress.update()
-            progress.set_postfix_str(name)
+    def step(name: str | None) -> None:
+        if progress is not None and started[0]:
+            progress.update()
         started[0] = True
+        if name is None:
+            return
+        if progress is not None:
+            progress.set_postfix_str(name)
         log.info("report: %s", name)
 
     return step
@@ -278,7 +284,7 @@ def pinned_kernel() -> Iterator[str]:
         spec = Path(folder) / "kernels" / KERNEL_NAME
         spec.mkdir(parents=True)
         argv = [
-            *(sys.executable, "-m", "ipykernel_launcher", "--log-level=ERROR"),
+            *(sys.executable, "-m", "ipykernel_launcher", "--log-level=CRITICAL"),
             *("-f", "{connection_file}"),
         ]
         document = {"argv": argv, "display_name": "kit report", "language": "python"}
