@@ -476,6 +476,7 @@ def table(frame: pd.DataFrame) -> Any:
         frame.style.hide(axis="index")
         .format(_number, subset=numbers, na_rep="–")
         .format(None, subset=others, na_rep="–")
+        .set_properties(subset=others, **{"text-align": "left"})
     )
 
 
