@@ -31,6 +31,7 @@ from kit.simulate.outcomes import (
     OUTCOME_NAMES,
     Outcomes,
 )
+from kit.simulate.percentiles import percentiles
 from kit.simulate.records import Records, generate_records
 from kit.simulate.scheduled import Schedule, micro_batch_ticks, simulate_scheduled
 from kit.simulate.streaming import Queue, simulate_streaming
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 MODES = ("streaming", "micro-batch", "batch")
 DAY_S = 86400.0
 MINUTE_S = 60.0
+PER_MINUTE = 1.0 / MINUTE_S
 # Progress bars appear for runs at least this long.
 PROGRESS_RECORDS = 1_000_000
 # Bounds on the simulated span, so a rare job or a tiny interval cannot
@@ -162,8 +164,9 @@ def _simulate_mode(
         )
         skipped = counters["skipped_ticks"]
 
-    series = _series(records, outcomes, enricher.calls_per_minute)
-    figures = _figures(records, outcomes, enricher, series, skipped)
+    counts, last_end = _count_outcomes(*outcomes)
+    series = _series(records, outcomes, last_end, enricher.calls_per_minute)
+    figures = _figures(records, outcomes, counts, last_end, enricher, series, skipped)
     return ModeRun(mode, outcomes, figures, series)
 
 
@@ -255,21 +258,71 @@ def _check_span(scenario: Scenario, horizon: float, modes: tuple[str, ...]) -> N
             )
 
 
+# Indexes into the counts of _count_outcomes after the three outcomes.
+DUPLICATES, DELIVERIES = 3, 4
+
+
+@numba.njit(cache=True)
+def _count_outcomes(
+    started: np.ndarray,
+    ended: np.ndarray,
+    deliveries: np.ndarray,
+    loads: np.ndarray,
+    outcome: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Count each outcome, the duplicates and the deliveries; find the last end
+    (-inf when nothing ended). Takes the fields of ``Outcomes``."""
+    counts = np.zeros(5, dtype=np.int64)
+    last_end = -math.inf
+    for record in range(outcome.size):
+        counts[outcome[record]] += 1
+        counts[DUPLICATES] += max(loads[record] - 1, 0)
+        counts[DELIVERIES] += deliveries[record]
+        if ended[record] > last_end:  # never true for NaN: records in flight
+            last_end = ended[record]
+    return counts, last_end
+
+
+@numba.njit(cache=True)
+def _gather_waits(arrived: np.ndarray, started: np.ndarray, into: np.ndarray) -> int:
+    """Write the waits of started records, in arrival order; return how many."""
+    waits = 0
+    for record in range(arrived.size):
+        if not math.isnan(started[record]):
+            into[waits] = started[record] - arrived[record]
+            waits += 1
+    return waits
+
+
+@numba.njit(cache=True)
+def _gather_latencies(
+    arrived: np.ndarray, ended: np.ndarray, outcome: np.ndarray, into: np.ndarray
+) -> int:
+    """Write the latencies of loaded records, in arrival order; return how many."""
+    latencies = 0
+    for record in range(arrived.size):
+        if outcome[record] == LOADED:
+            into[latencies] = ended[record] - arrived[record]
+            latencies += 1
+    return latencies
+
+
 def _series(
-    records: Records, outcomes: Outcomes, calls_per_minute: np.ndarray
+    records: Records,
+    outcomes: Outcomes,
+    last_end: float,
+    calls_per_minute: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Per minute: records not yet ended at its end, records loaded, API calls."""
-    ended = outcomes.ended_s
-    finite = ended[~np.isnan(ended)]
     last = max(
         float(records.arrived_s[-1]) if len(records) else 0.0,
-        float(finite.max()) if finite.size else 0.0,
+        last_end if last_end > -math.inf else 0.0,
     )
-    first_minute = int(records.arrived_s[0] // MINUTE_S) if len(records) else 0
-    minutes = int(last // MINUTE_S) + 1
+    first_minute = _minute(records.arrived_s[0]) if len(records) else 0
+    minutes = _minute(last) + 1
 
     depth, loads = _count_per_minute(
-        records.arrived_s, ended, outcomes.outcome, minutes
+        records.arrived_s, outcomes.ended_s, outcomes.outcome, minutes
     )
     calls = np.zeros(minutes, dtype=np.int64)
     shown = min(minutes, calls_per_minute.size)
@@ -283,14 +336,30 @@ def _series(
 
 
 @numba.njit(cache=True)
+def _minute(seconds: float) -> int:
+    """The minute a time falls in: ``int(seconds // 60)``, exactly.
+
+    Compiled, a float ``//`` takes a slow remainder first, and a division is
+    slow too. Multiplying by 1/60 lands within one minute of the answer, and
+    the exact products of whole minutes by 60 tell which way to step.
+    """
+    minute = math.floor(seconds * PER_MINUTE)
+    if minute * MINUTE_S > seconds:
+        minute -= 1
+    elif (minute + 1) * MINUTE_S <= seconds:
+        minute += 1
+    return minute
+
+
+@numba.njit(cache=True)
 def _count_per_minute(arrived, ended, outcome, minutes):
     """Records arrived but not ended at each minute's end, and loads per minute."""
     change = np.zeros(minutes, dtype=np.int64)
     loads = np.zeros(minutes, dtype=np.int64)
     for record in range(arrived.size):
-        change[int(arrived[record] // MINUTE_S)] += 1
+        change[_minute(arrived[record])] += 1
         if not math.isnan(ended[record]):
-            minute = int(ended[record] // MINUTE_S)
+            minute = _minute(ended[record])
             change[minute] -= 1
             if outcome[record] == LOADED:
                 loads[minute] += 1
@@ -300,65 +369,67 @@ def _count_per_minute(arrived, ended, outcome, minutes):
 def _figures(
     records: Records,
     outcomes: Outcomes,
+    counts: np.ndarray,
+    last_end: float,
     enricher,
     series: dict[str, np.ndarray],
     skipped_ticks: int,
 ) -> dict[str, Any]:
     """The JSON contract's figures for one mode."""
-    outcome = outcomes.outcome
-    loaded = outcome == LOADED
-    latency = outcomes.ended_s[loaded] - records.arrived_s[loaded]
-    started = ~np.isnan(outcomes.started_s)
-    wait = outcomes.started_s[started] - records.arrived_s[started]
+    # Waits, then latencies, go through one scratch array, in arrival order: so
+    # NumPy's means are the same floats as over masked copies, without them.
+    scratch = np.empty(len(records))
+    waits = _gather_waits(records.arrived_s, outcomes.started_s, scratch)
+    wait_mean = float(scratch[:waits].mean()) if waits else None
+    latencies = _gather_latencies(
+        records.arrived_s, outcomes.ended_s, outcomes.outcome, scratch
+    )
 
-    counts = enricher.counts
-    span = _active_span(records, outcomes)
-    calls = int(counts[API_CALLS])
+    api = enricher.counts
+    span = _active_span(records, last_end)
+    calls = int(api[API_CALLS])
     return {
         "records": len(records),
-        "loaded": int(loaded.sum()),
-        "dead_lettered": int((outcome == DEAD_LETTERED).sum()),
-        "in_flight": int((outcome == IN_FLIGHT).sum()),
-        "duplicates": int(np.maximum(outcomes.loads - 1, 0).sum()),
-        "deliveries": int(outcomes.deliveries.sum()),
+        "loaded": int(counts[LOADED]),
+        "dead_lettered": int(counts[DEAD_LETTERED]),
+        "in_flight": int(counts[IN_FLIGHT]),
+        "duplicates": int(counts[DUPLICATES]),
+        "deliveries": int(counts[DELIVERIES]),
         "order_violations": count_order_violations(
-            records.order_key, outcomes.ended_s, loaded
+            records.order_key, outcomes.ended_s, outcomes.outcome == LOADED
         ),
         "skipped_ticks": skipped_ticks,
-        "latency_s": _distribution(latency),
-        "wait_s": {"mean": float(wait.mean()) if wait.size else None},
+        "latency_s": _distribution(scratch[:latencies]),
+        "wait_s": {"mean": wait_mean},
         "api_calls": {
             "total": calls,
             "per_s": calls / span if span > 0 else 0.0,
             "peak_per_min": int(series["api_calls"].max(initial=0)),
         },
         "cache_hit_ratio": (
-            int(counts[HITS]) / int(counts[LOOKUPS]) if counts[LOOKUPS] else None
+            int(api[HITS]) / int(api[LOOKUPS]) if api[LOOKUPS] else None
         ),
-        "throttled_calls": int(counts[THROTTLED]),
+        "throttled_calls": int(api[THROTTLED]),
     }
 
 
 def _distribution(values: np.ndarray) -> dict[str, float | None]:
-    """Mean, median, 95th and 99th percentiles and maximum; None when empty."""
+    """Mean, median, 95th and 99th percentiles and maximum; None when empty.
+
+    The percentiles come last: they are free to reorder ``values``.
+    """
     if values.size == 0:
         return dict.fromkeys(("mean", "p50", "p95", "p99", "max"))
-    p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return {
-        "mean": float(values.mean()),
-        "p50": float(p50),
-        "p95": float(p95),
-        "p99": float(p99),
-        "max": float(values.max()),
-    }
+    mean, largest = float(values.mean()), float(values.max())
+    p50, p95, p99 = percentiles(values, [50, 95, 99], overwrite=True)
+    return {"mean": mean, "p50": p50, "p95": p95, "p99": p99, "max": largest}
 
 
-def _active_span(records: Records, outcomes: Outcomes) -> float:
+def _active_span(records: Records, last_end: float) -> float:
     """Seconds from the first arrival to the last ending."""
     if not len(records):
         return 0.0
-    ended = outcomes.ended_s[~np.isnan(outcomes.ended_s)]
-    last = max(float(records.arrived_s[-1]), float(ended.max(initial=-math.inf)))
+    last = max(float(records.arrived_s[-1]), last_end)
     return last - float(records.arrived_s[0])
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from kit.estimate.erlang import mean_wait
 from kit.scenario import scenario_from_dict
-from kit.simulate import simulate_scenario
+from kit.simulate import simulate_scenario, streaming
 from kit.simulate.outcomes import DEAD_LETTERED, LOADED
 from tests.simulate.support import batch_means_error, hand_records
 
@@ -157,3 +157,39 @@ def test_fifo_keeps_order_that_standard_breaks() -> None:
 
     assert standard.to_json()["modes"]["streaming"]["order_violations"] > 100
     assert fifo.to_json()["modes"]["streaming"]["order_violations"] == 0
+
+
+def test_a_full_expiry_ring_drops_settled_entries_without_changing_anything(
+    monkeypatch,
+) -> None:
+    """Interpreted with the smallest expiry ring, so that it fills and drops its
+    settled entries again and again, the kernel does exactly what it does
+    compiled with room to spare."""
+    rng = np.random.default_rng(4)
+    records = hand_records(
+        np.sort(rng.random(400) * 20.0).tolist(),
+        rng.exponential(0.3, 400).tolist(),
+        invalid=(rng.random(400) < 0.05).tolist(),
+    )
+    scenario = scenario_from_dict(
+        {"streaming": {"consumers": 2, "prefetch": 2, "ack_timeout_s": 2.0}}
+    )
+    compiled = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
+
+    drops = []
+    drop_settled = streaming._drop_settled
+    monkeypatch.setattr(streaming, "_run", streaming._run.py_func)
+    monkeypatch.setattr(streaming, "MIN_RING_SIZE", 1)
+    monkeypatch.setattr(
+        streaming, "_drop_settled", lambda *ring: drops.append(1) or drop_settled(*ring)
+    )
+    small = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
+
+    assert len(drops) > 10
+    assert compiled.figures["duplicates"] > 0
+    for field in compiled.outcomes._fields:
+        assert np.array_equal(
+            getattr(compiled.outcomes, field),
+            getattr(small.outcomes, field),
+            equal_nan=True,
+        ), field
