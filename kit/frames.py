@@ -321,15 +321,6 @@ def recommendations(
     return merged[columns].reset_index(drop=True)
 
 
-def stored_scenario(con: duckdb.DuckDBPyConnection, job: str) -> Scenario:
-    """The stored scenario of one job, by its scenario name."""
-    for _, name, scenario in stored_scenarios(con):
-        if name == job:
-            return scenario
-    known = ", ".join(name for _, name, _ in stored_scenarios(con))
-    raise InputError(f"no stored scenario for job {job!r}; the jobs are {known}")
-
-
 def api_load(con: duckdb.DuckDBPyConnection, jobs: Sequence[str] = ()) -> pd.DataFrame:
     """Estimated calls per second and peak per minute on each API, per mode.
 
