@@ -113,8 +113,10 @@ def _queue_figures(
     offered_load = arrival_rate * mean_service_s
     utilisation = offered_load / consumers
     model = _model_name(service_cv2, arrival_cv2, consumers)
+    # Capacity left over; rounding can leave it at zero while utilisation < 1.
+    spare_rate = consumers * service_rate - arrival_rate
 
-    if utilisation >= 1.0:
+    if utilisation >= 1.0 or spare_rate <= 0:
         return StreamingEstimate(
             utilisation=utilisation,
             stable=False,
@@ -131,7 +133,7 @@ def _queue_figures(
     variability = (arrival_cv2 + service_cv2) / 2.0
     if variability == 0:
         p_wait = 0.0
-    wait_mean = p_wait / (consumers * service_rate - arrival_rate) * variability
+    wait_mean = p_wait / spare_rate * variability
 
     if model == "erlang-c":
         p95 = erlang.sojourn_quantile(arrival_rate, service_rate, consumers, 0.95)

@@ -175,3 +175,13 @@ def test_bad_parameters_are_input_errors(arguments: tuple[float, ...]) -> None:
     """Out-of-range inputs raise InputError naming the parameter."""
     with pytest.raises(InputError, match="out of range"):
         estimate_streaming(*arguments)  # type: ignore[arg-type]
+
+
+def test_capacity_used_up_by_rounding_is_unstable() -> None:
+    """λ·E[S] rounds just below 13 while 13·μ − λ is exactly 0: unstable, no crash."""
+    rate, mean_s = 21.09089602229023, 0.6163796922738964
+
+    estimate = estimate_streaming(rate, mean_s, 0.0, 13, 1.0)
+
+    assert estimate.utilisation < 1.0
+    assert not estimate.stable and estimate.latency_mean_s is None
