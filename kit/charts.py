@@ -294,38 +294,51 @@ def consumers_what_if(grid: pd.DataFrame) -> alt.Chart:
         value=min(max(low, 4), high),
         bind=alt.binding_range(min=low, max=high, step=1, name="consumers "),
     )
-    return (
-        alt.Chart(grid, title="What if: streaming p95 with this many consumers")
-        .mark_circle(size=110, color=MODE_COLOURS[2])
-        .encode(
-            y=alt.Y("job:N", title=None),
-            x=_seconds_axis("latency_p95_s:Q", "streaming p95 latency (s, log)"),
-            tooltip=["job:N", "consumers:Q", "utilisation:Q", "latency_p95_s:Q"],
-        )
-        .add_params(consumers)
-        .transform_filter(alt.datum.consumers == consumers)
-        .properties(width=WIDTH)
+    return _p95_for_choice(
+        grid,
+        consumers,
+        "streaming",
+        "What if: streaming p95 with this many consumers",
+        ["job:N", "consumers:Q", "utilisation:Q", "latency_p95_s:Q"],
     )
 
 
 def interval_what_if(grid: pd.DataFrame) -> alt.Chart:
-    """Micro-batch p95 per job for an interval chosen with a slider (in minutes)."""
+    """Micro-batch p95 per job for an interval chosen from a menu (in minutes)."""
     steps = sorted(grid["interval_min"].unique())
     interval = alt.param(
         name="interval_min",
         value=float(steps[len(steps) // 2]),
         bind=alt.binding_select(options=[float(step) for step in steps], name="min "),
     )
+    return _p95_for_choice(
+        grid,
+        interval,
+        "micro-batch",
+        "What if: micro-batch p95 at this interval",
+        ["job:N", "interval_min:Q", "latency_p95_s:Q", "stable:N"],
+    )
+
+
+def _p95_for_choice(
+    grid: pd.DataFrame,
+    choice: alt.Parameter,
+    mode: str,
+    title: str,
+    tooltip: list[str],
+) -> alt.Chart:
+    """Dots of each job's p95 in the grid rows whose column named like the
+    parameter equals its chosen value."""
     return (
-        alt.Chart(grid, title="What if: micro-batch p95 at this interval")
-        .mark_circle(size=110, color=MODE_COLOURS[1])
+        alt.Chart(grid, title=title)
+        .mark_circle(size=110, color=MODE_COLOURS[MODE_ORDER.index(mode)])
         .encode(
             y=alt.Y("job:N", title=None),
-            x=_seconds_axis("latency_p95_s:Q", "micro-batch p95 latency (s, log)"),
-            tooltip=["job:N", "interval_min:Q", "latency_p95_s:Q", "stable:N"],
+            x=_seconds_axis("latency_p95_s:Q", f"{mode} p95 latency (s, log)"),
+            tooltip=tooltip,
         )
-        .add_params(interval)
-        .transform_filter(alt.datum.interval_min == interval)
+        .add_params(choice)
+        .transform_filter(alt.datum[choice.name] == choice)
         .properties(width=WIDTH)
     )
 

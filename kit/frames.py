@@ -19,7 +19,7 @@ import pandas as pd
 
 from kit.errors import InputError
 from kit.scenario import Scenario, scenario_from_dict
-from kit.schedule import PERIOD_WINDOW_START, Schedule, fire_times
+from kit.schedule import PERIOD_WINDOW_START, fire_times, job_schedule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,11 +112,9 @@ def schedule_fires(
 
 def _hourly_fires(row, start: datetime, end: datetime) -> dict[tuple[int, int], float]:
     """One job's fires per (weekday, hour) in [start, end)."""
-    if isinstance(row.cron, str) and row.cron:
-        schedule = Schedule("cron", cron=row.cron, time_zone=row.time_zone or "UTC")
-    elif pd.notna(row.frequency_ms) and row.frequency_ms > 0:
-        schedule = Schedule("fixed-frequency", frequency_ms=int(row.frequency_ms))
-    else:
+    frequency = None if pd.isna(row.frequency_ms) else float(row.frequency_ms)
+    schedule = job_schedule(row.cron, row.time_zone, frequency)
+    if schedule is None:
         return {}
 
     if pd.notna(row.period_s) and row.period_s < _LISTED_PERIOD_S:

@@ -34,6 +34,7 @@ __all__ = [
     "describe",
     "fire_times",
     "iter_fire_times",
+    "job_schedule",
     "period_seconds",
     "to_milliseconds",
     "zone_or_utc",
@@ -214,6 +215,25 @@ class _Cron:
     months: frozenset[int]
     years: tuple[int, ...] | None
     days_by_shape: Mapping[tuple[int, int], tuple[int, ...]]
+
+
+def job_schedule(
+    cron: str | None, time_zone: str | None, frequency_ms: float | None
+) -> Schedule | None:
+    """The schedule of an inventory ``jobs`` row, or None for an unscheduled job.
+
+    A cron wins over a frequency; a missing or NaN frequency means none.
+
+    >>> job_schedule(None, None, 60000.0).frequency_ms
+    60000
+    >>> job_schedule(None, None, float("nan")) is None
+    True
+    """
+    if isinstance(cron, str) and cron:
+        return Schedule("cron", cron=cron, time_zone=time_zone or "UTC")
+    if frequency_ms is not None and math.isfinite(frequency_ms) and frequency_ms > 0:
+        return Schedule("fixed-frequency", frequency_ms=int(frequency_ms))
+    return None
 
 
 def to_milliseconds(value: float, unit: str) -> int:

@@ -105,11 +105,11 @@ def test_consumers_what_if_has_a_slider_filtering_the_grid() -> None:
     [parameter] = spec["params"]
     assert parameter["bind"]["input"] == "range"
     assert (parameter["bind"]["min"], parameter["bind"]["max"]) == (1, 3)
-    assert spec["transform"] == [{"filter": "(datum.consumers === consumers)"}]
+    assert spec["transform"] == [{"filter": "(datum['consumers'] === consumers)"}]
 
 
 def test_interval_what_if_offers_each_interval_of_the_grid() -> None:
-    """The interval menu lists exactly the grid's intervals."""
+    """The interval menu lists exactly the grid's intervals and picks rows by it."""
     grid = pd.DataFrame(
         {
             "job": ["orders"] * 2,
@@ -122,6 +122,7 @@ def test_interval_what_if_offers_each_interval_of_the_grid() -> None:
     spec = _spec(charts.interval_what_if(grid))
 
     assert spec["params"][0]["bind"]["options"] == [1.0, 5.0]
+    assert spec["transform"] == [{"filter": "(datum['interval_min'] === interval_min)"}]
 
 
 def test_cache_what_if_moves_a_rule_with_the_ttl_slider() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -220,10 +219,3 @@ def test_command_reads_parameters_as_literals(tmp_path, capsys) -> None:
     """-p KEY=VALUE must be KEY=VALUE; a bad pair is a usage error."""
     assert main(["report", "-p", "max_consumers", "--out", str(tmp_path)]) == 2
     assert "-p 'max_consumers' is not KEY=VALUE" in capsys.readouterr().err
-
-
-def test_glued_values_are_plain_json(sample_report) -> None:
-    """Every glued figure survives a JSON round trip unchanged."""
-    for name in NOTEBOOKS:
-        figures = _glued(sample_report, name)
-        assert json.loads(json.dumps(figures)) == figures

@@ -53,7 +53,7 @@ from kit.estimate.load import (
 from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
 from kit.estimate.recommend import Recommendation, recommend
 from kit.estimate.streaming import StreamingEstimate, estimate_streaming
-from kit.scenario import Batch, Enrichment, Scenario
+from kit.scenario import Batch, Enrichment, MicroBatch, Scenario
 from kit.schedule import (
     PERIOD_WINDOW_START,
     Schedule,
@@ -114,7 +114,7 @@ def estimate_scenario(
     calls = _calls_per_record(enrichment)
 
     profile = arrivals.hourly_rates if arrivals.process == "profile" else None
-    rate = statistics.fmean(profile) if profile else arrivals.rate_per_s
+    rate = mean_arrival_rate(scenario)
     busiest = max(profile) if profile else rate
 
     hits = _hit_ratio(scenario, rate)
@@ -125,9 +125,7 @@ def estimate_scenario(
     )
 
     micro = scenario.micro_batch
-    picked = min(float(micro.limit), rate * micro.interval_s)
-    slice_s = picked * mean_s / micro.concurrency
-    micro_batch = estimate_micro_batch(rate, micro.interval_s, micro.limit, slice_s)
+    micro_batch = micro_batch_estimate(micro, micro.interval_s, rate, mean_s)
 
     records_per_run = rate * window_s / len(set(fires))
     days = round(window_s / DAY_S)
@@ -194,6 +192,30 @@ def estimate_scenario(
         },
         "recommendation": {"mode": choice.mode, "reason": choice.reason},
     }
+
+
+def mean_arrival_rate(scenario: Scenario) -> float:
+    """Mean arrivals per second: the rate, or the mean of an hourly profile.
+
+    >>> from kit.scenario import scenario_from_dict
+    >>> mean_arrival_rate(scenario_from_dict(
+    ...     {"arrivals": {"process": "profile", "hourly_rates": [1.0, 3.0] * 12}}))
+    2.0
+    """
+    arrivals = scenario.arrivals
+    if arrivals.process == "profile" and arrivals.hourly_rates:
+        return statistics.fmean(arrivals.hourly_rates)
+    return arrivals.rate_per_s
+
+
+def micro_batch_estimate(
+    micro: MicroBatch, interval_s: float, rate: float, mean_s: float
+) -> MicroBatchEstimate:
+    """Estimate a micro-batch ticking every ``interval_s``: each slice takes
+    min(limit, λT) records through ``concurrency`` workers."""
+    picked = min(float(micro.limit), rate * interval_s)
+    slice_s = picked * mean_s / micro.concurrency
+    return estimate_micro_batch(rate, interval_s, micro.limit, slice_s)
 
 
 def batch_timetable(batch: Batch) -> tuple[list[float], float]:

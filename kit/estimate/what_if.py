@@ -11,9 +11,14 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from kit.estimate import _calls_per_record, _effective_service, _hit_ratio
+from kit.estimate import (
+    _calls_per_record,
+    _effective_service,
+    _hit_ratio,
+    mean_arrival_rate,
+    micro_batch_estimate,
+)
 from kit.estimate.load import api_calls_per_second
-from kit.estimate.micro_batch import estimate_micro_batch
 from kit.estimate.streaming import estimate_streaming
 from kit.scenario import Scenario, with_overrides
 
@@ -35,7 +40,7 @@ def consumers_grid(
     """
     rows = []
     for scenario in scenarios:
-        rate = _rate(scenario)
+        rate = mean_arrival_rate(scenario)
         mean_s, cv2 = _effective_service(scenario, _hit_ratio(scenario, rate))
         for count in consumers:
             estimate = estimate_streaming(rate, mean_s, cv2, count, scenario.slo_s)
@@ -58,14 +63,11 @@ def interval_grid(
     """Micro-batch stability and latency per job for each interval in minutes."""
     rows = []
     for scenario in scenarios:
-        rate = _rate(scenario)
+        rate = mean_arrival_rate(scenario)
         mean_s, _ = _effective_service(scenario, _hit_ratio(scenario, rate))
         micro = scenario.micro_batch
         for minutes in intervals_min:
-            interval_s = minutes * 60.0
-            picked = min(float(micro.limit), rate * interval_s)
-            slice_s = picked * mean_s / micro.concurrency
-            estimate = estimate_micro_batch(rate, interval_s, micro.limit, slice_s)
+            estimate = micro_batch_estimate(micro, minutes * 60.0, rate, mean_s)
             rows.append(
                 {
                     "job": scenario.name,
@@ -92,7 +94,7 @@ def cache_grid(
         calls = _calls_per_record(scenario.enrichment)
         if calls == 0:
             continue
-        rate = _rate(scenario)
+        rate = mean_arrival_rate(scenario)
         policy = scenario.enrichment.cache
         for ttl in ttls_s:
             trial = with_overrides(
@@ -112,11 +114,3 @@ def cache_grid(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _rate(scenario: Scenario) -> float:
-    """Mean arrivals per second, as ``estimate_scenario`` reads them."""
-    arrivals = scenario.arrivals
-    if arrivals.process == "profile" and arrivals.hourly_rates:
-        return sum(arrivals.hourly_rates) / len(arrivals.hourly_rates)
-    return arrivals.rate_per_s

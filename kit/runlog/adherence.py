@@ -12,7 +12,7 @@ from itertools import pairwise
 
 import duckdb
 
-from kit.schedule import Schedule, fire_times, zone_or_utc
+from kit.schedule import Schedule, fire_times, job_schedule, zone_or_utc
 from kit.store import replace_rows
 
 # A job whose runs span more fires than this is not compared fire by fire:
@@ -58,7 +58,7 @@ def measure_adherence(
     scheduled, missed, findings = [], [], []
     for row in con.execute(_JOBS_WITH_RUNS).fetchall():
         app, job, cron, zone, frequency, period, instances, created, finished = row
-        plan = _schedule(cron, zone, frequency)
+        plan = job_schedule(cron, zone, frequency)
         if plan is None:
             continue
         start, end = _fire_window(plan, created, log_zone)
@@ -78,14 +78,6 @@ def measure_adherence(
     replace_rows(con, "missed_fires", missed)
     findings.extend(_unknown_job_findings(con))
     replace_rows(con, "findings", findings, where="stage = 'runlog'")
-
-
-def _schedule(cron, zone, frequency) -> Schedule | None:
-    if cron:
-        return Schedule("cron", cron=cron, time_zone=zone or "UTC")
-    if frequency:
-        return Schedule("fixed-frequency", frequency_ms=int(frequency))
-    return None
 
 
 def _fire_window(

@@ -225,11 +225,15 @@ def _schedule(
 def _horizon(scenario: Scenario, records: Records) -> float:
     """One day after the last arrival, or two batch periods if longer."""
     last = float(records.arrived_s[-1]) if len(records) else 0.0
+    return last + max(DAY_S, 2 * _batch_period_s(scenario))
+
+
+def _batch_period_s(scenario: Scenario) -> float:
+    """The mean gap between the batch cron's fires, or a day if it has none."""
     plan = CronSchedule(
         "cron", cron=scenario.batch.cron, time_zone=scenario.batch.time_zone
     )
-    period = period_seconds(plan) or DAY_S
-    return last + max(DAY_S, 2 * period)
+    return period_seconds(plan) or DAY_S
 
 
 def _check_span(scenario: Scenario, horizon: float, modes: tuple[str, ...]) -> None:
@@ -245,10 +249,7 @@ def _check_span(scenario: Scenario, horizon: float, modes: tuple[str, ...]) -> N
     if "micro-batch" in modes:
         fires["micro_batch.interval_s"] = horizon / scenario.micro_batch.interval_s
     if "batch" in modes:
-        plan = CronSchedule(
-            "cron", cron=scenario.batch.cron, time_zone=scenario.batch.time_zone
-        )
-        fires["batch.cron"] = horizon / (period_seconds(plan) or DAY_S)
+        fires["batch.cron"] = horizon / _batch_period_s(scenario)
     for key, count in fires.items():
         if count > MAX_FIRES:
             raise InputError(

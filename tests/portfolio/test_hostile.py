@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kit.portfolio import take_inventory
@@ -42,8 +41,6 @@ def _chain(levels: int, refs_per_level: int) -> str:
 def test_a_doubling_chain_stops_at_the_bound_with_a_finding(tmp_path) -> None:
     """Twenty-four levels that each call the next twice (16 million paths) stop
     after the bound on flow-refs followed, with a warning naming the job."""
-    start = time.monotonic()
-
     inventory = take_inventory([_app(tmp_path, _chain(24, 2))])
 
     [job] = inventory.jobs
@@ -51,7 +48,6 @@ def test_a_doubling_chain_stops_at_the_bound_with_a_finding(tmp_path) -> None:
     assert f"more than {MAX_FLOW_REFS_FOLLOWED:,} flow-refs" in finding.message
     assert finding.severity == "warning" and "'job'" in finding.message
     assert 0 < len(job.calls) <= MAX_FLOW_REFS_FOLLOWED
-    assert time.monotonic() - start < 60  # a hang, not a speed check
 
 
 def test_a_chain_too_deep_stops_without_overflowing_the_stack(tmp_path) -> None:
