@@ -57,6 +57,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # command killed by SIGPIPE would, without a traceback at exit.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        print(f"kit: error: {_file_problem(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _file_problem(exc: OSError) -> str:
+    """One line for a path the system refused: which path, why, what to do."""
+    where = f" {exc.filename!r}" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    return (
+        f"cannot write or read{where}: {reason}; check the path and that its "
+        "folder is writable"
+    )
 
 
 def _silence_stdout() -> None:

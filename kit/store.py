@@ -255,12 +255,50 @@ def open_store(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
+        raise StoreError(_cannot_open(path, exc)) from exc
+    try:
+        _refuse_foreign(con, path)
+        migrate(con)
+    except duckdb.Error as exc:
+        con.close()
         raise StoreError(
-            f"cannot open the assessment database {str(path)!r}: {exc}. "
-            "Is another process using it? Close it or choose another --db."
+            f"cannot bring the assessment database {str(path)!r} up to date: {exc}. "
+            "Give a new file name with --db"
         ) from exc
-    migrate(con)
+    except StoreError:
+        con.close()
+        raise
     return con
+
+
+def _cannot_open(path: str | Path, exc: duckdb.Error) -> str:
+    """Why a file would not open, with the remedy that fits the cause."""
+    if "lock" in str(exc).lower():
+        remedy = "another process has it open; close it or choose another --db"
+    else:
+        remedy = "give a DuckDB file the kit wrote, or a new file name, with --db"
+    return f"cannot open the assessment database {str(path)!r}: {exc}. {remedy}"
+
+
+def _refuse_foreign(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
+    """Refuse a DuckDB file that holds tables but was not written by the kit.
+
+    Migrating it would add the kit's tables to someone else's database, or
+    stop half way on a name both use; the file is left as it was.
+    """
+    tables = sorted(
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = 'main'"
+        ).fetchall()
+    )
+    if tables and "kit_schema" not in tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise StoreError(
+            f"{str(path)!r} is a DuckDB file the kit did not write (it holds "
+            f"{shown}); it is left as it is. Give a new file name with --db"
+        )
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -56,3 +56,22 @@ def test_threshold_must_be_minutes_above_zero(minutes: str, capsys) -> None:
 
     assert stopped.value.code == 2
     assert f"{minutes!r} is not a number of minutes above 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("target", "refused"),
+    [("a-folder", "a-folder"), ("a-file/inside.json", "a-file")],
+)
+def test_an_output_path_the_system_refuses_is_one_line(
+    target: str, refused: str, tmp_path, capsys
+) -> None:
+    """--json into a folder, or under a file, names the path refused; no traceback."""
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("not a folder\n")
+
+    status = cli.main(["inventory", str(APPS), "--json", str(tmp_path / target)])
+
+    error = capsys.readouterr().err
+    assert status == cli.EXIT_USAGE
+    assert f"cannot write or read {str(tmp_path / refused)!r}" in error
+    assert "Traceback" not in error

@@ -117,3 +117,36 @@ def test_an_older_file_gets_the_new_records_per_day(
         version = schema_version(con)
 
     assert (before, after, version) == (600.0, 4_800.0, SCHEMA_VERSION)
+
+
+def test_a_database_of_something_else_is_refused_and_left_alone(
+    tmp_path: Path,
+) -> None:
+    """A DuckDB file with its own tables and no kit_schema is not migrated."""
+    import duckdb
+
+    path = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(path)) as theirs:
+        theirs.execute("CREATE TABLE runs (id INTEGER)")
+
+    with pytest.raises(StoreError, match="the kit did not write"):
+        open_store(path)
+
+    with duckdb.connect(str(path)) as theirs:
+        tables = [row[0] for row in theirs.execute("SHOW TABLES").fetchall()]
+    assert tables == ["runs"]
+
+
+def test_a_file_that_is_not_a_database_is_named_with_its_remedy(
+    tmp_path: Path,
+) -> None:
+    """A text file given as --db says so and suggests a new file, not a lock."""
+    path = tmp_path / "notes.duckdb"
+    path.write_text("hello\n")
+
+    with pytest.raises(StoreError) as refused:
+        open_store(path)
+
+    assert str(path) in str(refused.value)
+    assert "new file name" in str(refused.value)
+    assert "another process" not in str(refused.value)
