@@ -510,7 +510,23 @@ def summarise_inventory(inventory: Inventory) -> str:
         f"{len(inventory.apps)} apps, {len(inventory.jobs)} jobs; findings: "
         + ", ".join(f"{n} {severity}" for severity, n in counts.items())
     )
+    lines.extend(_error_lines(inventory))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _error_lines(inventory: Inventory, most: int = 10) -> list[str]:
+    """The first error findings as app/file:line: message, and how to see all."""
+    errors = [f for f in inventory.findings if f.severity == "error"]
+    lines = [
+        f"  error {finding.app}/{finding.file}:{finding.line or '-'}: {finding.message}"
+        for finding in errors[:most]
+    ]
+    if len(errors) > most:
+        lines.append(
+            f"  … and {len(errors) - most} more errors; --json - or the findings "
+            "table lists them all"
+        )
+    return lines
 
 
 def _positive_minutes(text: str) -> float:

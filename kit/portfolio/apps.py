@@ -32,7 +32,11 @@ class AppFolder:
 
     def relative(self, path: str) -> str:
         """The path as shown to users: relative to the app root, with slashes."""
-        return path[len(self.root) + 1 :].replace(os.sep, "/")
+        if path.startswith(self.root + os.sep):
+            path = path[len(self.root) + 1 :]
+        else:  # a file given by itself, as ``a.xml`` in the folder ``.``
+            path = os.path.relpath(path, self.root)
+        return path.replace(os.sep, "/")
 
 
 def find_apps(paths: list[Path]) -> list[AppFolder]:

@@ -49,6 +49,12 @@ def take_inventory(
     :class:`StrictStop`.
     """
     apps = find_apps([Path(path) for path in paths])
+    if not apps:
+        log.warning(
+            "no Mule configuration files (*.xml) under %s; point at the folder "
+            "that holds the apps",
+            ", ".join(repr(str(path)) for path in paths),
+        )
     inventory = Inventory()
     total_files = sum(len(app.xml_files) for app in apps)
     with tqdm(total=total_files, unit="file", disable=None, leave=False) as bar:

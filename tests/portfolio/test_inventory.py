@@ -166,3 +166,31 @@ def test_oversized_file_is_refused(tmp_path: Path, monkeypatch) -> None:
     inventory = take_inventory([big])
     assert [f.code for f in inventory.findings] == ["xml-invalid"]
     assert "limit" in inventory.findings[0].message
+
+
+def test_a_file_given_by_itself_keeps_its_whole_name(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """A bare file name in the current folder is shown whole, not cut short."""
+    (tmp_path / "a.xml").write_text("<mule")
+    monkeypatch.chdir(tmp_path)
+
+    _, document = run_json(capsys, "a.xml")
+
+    assert [finding["file"] for finding in document["findings"]] == ["a.xml"]
+
+
+def test_the_text_summary_names_each_error_with_its_place(capsys) -> None:
+    """Without --json the errors are listed with app, file and line."""
+    assert main(["inventory", str(BAD_INPUT)]) == 1
+
+    out = capsys.readouterr().out
+    assert "error input/bomb.xml:" in out
+
+
+def test_an_empty_folder_is_said_out_loud(tmp_path: Path, caplog) -> None:
+    """A folder without Mule files gives a warning, not a silent empty inventory."""
+    inventory = take_inventory([tmp_path])
+
+    assert inventory.jobs == []
+    assert "no Mule configuration files" in caplog.text
