@@ -8,6 +8,7 @@ File paths are kept as strings: a portfolio has tens of thousands of them.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ MULE4_SOURCES = os.path.join("src", "main", "mule")
 MULE3_SOURCES = os.path.join("src", "main", "app")
 RESOURCES = os.path.join("src", "main", "resources")
 PROPERTY_SUFFIXES = (".properties", ".yaml", ".yml")
+# How many parent folders may be added to tell apps of the same name apart.
+MAX_NAME_DEPTH = 8
 _SKIPPED_FOLDERS = {".git", "target", "node_modules", ".mule", "test", ".venv"}
 
 
@@ -126,12 +129,26 @@ def _folder_name(folder: str) -> str:
 
 
 def _unique_names(apps: list[AppFolder]) -> list[AppFolder]:
-    """Give apps that share a folder name their parent's name as well."""
-    counts: dict[str, int] = {}
-    for app in apps:
-        counts[app.name] = counts.get(app.name, 0) + 1
-    for app in apps:
-        if counts[app.name] > 1:
-            parent = _folder_name(os.path.dirname(os.path.abspath(app.root)))
-            app.name = f"{parent}/{app.name}"
+    """Give apps that share a name their parents' names, as many as it takes.
+
+    ``t1/svc/orders`` and ``t2/svc/orders`` become ``t1/svc/orders`` and
+    ``t2/svc/orders``; apps whose folders are the same keep the name they have.
+    """
+    for depth in range(1, MAX_NAME_DEPTH + 1):
+        counts = Counter(app.name for app in apps)
+        clashing = [app for app in apps if counts[app.name] > 1]
+        if not clashing:
+            break
+        for app in clashing:
+            app.name = _name_with_parents(app.root, depth)
     return apps
+
+
+def _name_with_parents(root: str, parents: int) -> str:
+    """The folder's name after ``parents`` of its parent folders' names."""
+    names = [_folder_name(root)]
+    folder = os.path.abspath(root)
+    for _ in range(parents):
+        folder = os.path.dirname(folder)
+        names.insert(0, _folder_name(folder))
+    return "/".join(names)

@@ -16,10 +16,17 @@ IN_PROCESS_PREFIXES = frozenset(
     {
         "",
         "apikit",
+        "aggregators",
         "api-platform-gw",
         "batch",
+        "bti",
+        "compatibility",
+        "compression",
         "context",
+        "crypto",
+        "data-mapper",
         "doc",
+        "documentation",
         "dw",
         "ee",
         "java",
@@ -37,9 +44,14 @@ IN_PROCESS_PREFIXES = frozenset(
         "tls",
         "tracking",
         "validation",
+        "xml",
         "xml-module",
     }
 )
+
+# Elements that describe or tune a flow or batch job rather than process messages.
+_ANNOTATION_NAMES = frozenset({"description", "threading-profile"})
+_ANNOTATION_PREFIXES = frozenset({"doc", "documentation"})
 
 # Broker namespaces: a source here is a subscription, so the job streams.
 MESSAGING_PREFIXES = frozenset(
@@ -85,6 +97,8 @@ def conventional_prefix(namespace: str | None, fallback: str | None = None) -> s
     'anypoint-mq'
     >>> conventional_prefix("http://www.mulesoft.org/schema/mule/ee/core")
     'ee'
+    >>> conventional_prefix("http://www.mulesoft.org/schema/mule/ee/wmq")
+    'wmq'
     >>> conventional_prefix("http://www.mulesoft.org/schema/mule/core")
     ''
     >>> conventional_prefix("urn:acme:erp", "acme")
@@ -93,7 +107,11 @@ def conventional_prefix(namespace: str | None, fallback: str | None = None) -> s
     if not namespace or namespace == CORE:
         return ""
     if namespace.startswith(MULE_NAMESPACE_ROOT):
-        return namespace[len(MULE_NAMESPACE_ROOT) :].split("/")[0]
+        parts = namespace[len(MULE_NAMESPACE_ROOT) :].split("/")
+        # Mule 3 Enterprise modules live under ee/: ee/wmq is wmq, ee/core is ee.
+        if parts[0] == "ee" and len(parts) > 1 and parts[1] not in ("", "core"):
+            return parts[1]
+        return parts[0]
     return fallback or namespace.rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -119,6 +137,15 @@ def name_of(element) -> tuple[str, str]:
         name = (conventional_prefix(namespace, element.prefix), local)
     _NAMES[tag] = name
     return name
+
+
+def is_annotation(prefix: str, local: str) -> bool:
+    """Tell a description or tuning element, which may come before a flow's source.
+
+    >>> is_annotation("documentation", "description"), is_annotation("", "logger")
+    (True, False)
+    """
+    return prefix in _ANNOTATION_PREFIXES or local in _ANNOTATION_NAMES
 
 
 def qualified(prefix: str, local: str) -> str:

@@ -15,6 +15,7 @@ from kit.portfolio.model import Trigger
 from kit.portfolio.namespaces import (
     MESSAGING_PREFIXES,
     REQUEST_PREFIXES,
+    is_annotation,
     is_source,
     name_of,
     qualified,
@@ -53,9 +54,7 @@ def find_source(index: AppIndex, flow) -> tuple[object, str, str] | None:
     """Return the flow's message source element with its prefix and local name."""
     for child in flow:
         prefix, local = name_of(child)
-        if not local:
-            continue
-        if prefix == "doc" or local == "description":
+        if not local or is_annotation(prefix, local):
             continue
         if prefix == "batch" and local == "input":
             return find_source(index, child)
@@ -193,7 +192,9 @@ def _quartz_timing(index: AppIndex, endpoint) -> _Timing | None:
             "repeatCount='-1' or a cronExpression if it should repeat",
         )
         return _Timing(
-            start_delay_ms=_milliseconds(index, endpoint, delay or "0", "MILLISECONDS")
+            start_delay_ms=_milliseconds(
+                index, endpoint, delay or "0", "MILLISECONDS", "start delay"
+            )
         )
     interval = index.attribute(endpoint, "repeatInterval")
     if interval is None:
@@ -207,7 +208,9 @@ def _quartz_timing(index: AppIndex, endpoint) -> _Timing | None:
         return None
     return _Timing(
         frequency_ms=_milliseconds(index, endpoint, interval, "MILLISECONDS"),
-        start_delay_ms=_milliseconds(index, endpoint, delay or "0", "MILLISECONDS"),
+        start_delay_ms=_milliseconds(
+            index, endpoint, delay or "0", "MILLISECONDS", "start delay"
+        ),
     )
 
 
@@ -235,27 +238,29 @@ def _frequency_timing(index: AppIndex, element) -> _Timing:
         frequency = str(DEFAULT_FREQUENCY)
     return _Timing(
         frequency_ms=_milliseconds(index, element, frequency, unit),
-        start_delay_ms=_milliseconds(index, element, delay or "0", unit),
+        start_delay_ms=_milliseconds(index, element, delay or "0", unit, "start delay"),
         defaulted=defaulted,
     )
 
 
-def _milliseconds(index: AppIndex, element, value: str, unit: str) -> int | None:
-    """Convert a frequency to milliseconds; None when it cannot be known.
+def _milliseconds(
+    index: AppIndex, element, value: str, unit: str, what: str = "frequency"
+) -> int | None:
+    """Convert a frequency or delay to milliseconds; None when it cannot be known.
 
-    A value still holding an unresolved placeholder was already reported as
-    such, so it gives no second finding.
+    A value or unit still holding an unresolved placeholder was already
+    reported as such, so it gives no second finding.
     """
     try:
         return schedule.to_milliseconds(float(value), unit)
     except (InputError, ValueError):
-        if "${" in value:
+        if "${" in value or "${" in unit:
             return None
         index.finding(
             "error",
             "invalid-frequency",
             element,
-            f"frequency {value!r} {unit} is not a number of a known time unit; "
+            f"{what} {value!r} {unit} is not a number of a known time unit; "
             "use a number and MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS",
         )
         return None

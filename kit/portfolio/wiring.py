@@ -14,7 +14,7 @@ from typing import NamedTuple
 from kit.portfolio.calls import call_target, is_operation
 from kit.portfolio.index import AppIndex, Definition
 from kit.portfolio.model import BatchSettings, Call, Step
-from kit.portfolio.namespaces import is_source, name_of, qualified
+from kit.portfolio.namespaces import is_annotation, is_source, name_of, qualified
 
 _PER_RECORD_SCOPES = frozenset({"foreach", "parallel-foreach"})
 
@@ -138,7 +138,7 @@ class Walker:
         if skip_source:
             for child in children:
                 prefix, local, role = _role_of(child)
-                if role == _COMMENT:
+                if role == _COMMENT or is_annotation(prefix, local):
                     continue
                 if not is_source(child, prefix, local):
                     self._element(child, prefix, local, role, place, reach)
@@ -294,8 +294,11 @@ class Walker:
             if not local:
                 continue
             if prefix == "batch" and local in ("aggregator", "commit"):
-                aggregator_size = _integer(child.get("size"))
-                self._children(child, in_step._replace(per="block"), reach)
+                aggregator_size = _integer(self.index.attribute(child, "size"))
+                # A streaming aggregator sees every record of the run at once.
+                streaming = (child.get("streaming") or "").strip() == "true"
+                per = "run" if streaming else "block"
+                self._children(child, in_step._replace(per=per), reach)
             else:
                 self._element(child, prefix, local, _role_of(child)[2], in_step, reach)
         found.steps.append(

@@ -194,3 +194,46 @@ def test_an_empty_folder_is_said_out_loud(tmp_path: Path, caplog) -> None:
 
     assert inventory.jobs == []
     assert "no Mule configuration files" in caplog.text
+
+
+def test_a_placeholder_aggregator_size_is_resolved() -> None:
+    """batch:commit size="${commit.size}" takes the property's value."""
+    case = FIXTURES / "portfolio" / "m3-ee-and-annotations" / "input"
+    inventory = take_inventory([case])
+
+    batch = next(job for job in inventory.jobs if job.batch_job == "ordersBatch")
+
+    assert [step.aggregator_size for step in batch.steps] == [50, None]
+
+
+def test_apps_of_one_name_get_as_many_parents_as_it_takes(tmp_path: Path) -> None:
+    """t1/svc/orders and t2/svc/orders stay two apps with two names."""
+    for team in ("t1", "t2"):
+        sources = tmp_path / team / "svc" / "orders" / "src" / "main" / "mule"
+        sources.mkdir(parents=True)
+        (sources / "a.xml").write_text(
+            '<mule xmlns="http://www.mulesoft.org/schema/mule/core"/>'
+        )
+
+    inventory = take_inventory([tmp_path])
+
+    assert sorted(app.app for app in inventory.apps) == [
+        "t1/svc/orders",
+        "t2/svc/orders",
+    ]
+
+
+def test_an_unresolved_time_unit_is_one_warning_not_an_error(tmp_path: Path) -> None:
+    """timeUnit="${unit}" with no such property warns once and stops nothing."""
+    (tmp_path / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core">'
+        '<flow name="f"><scheduler><scheduling-strategy>'
+        '<fixed-frequency frequency="5" timeUnit="${unit}"/>'
+        "</scheduling-strategy></scheduler><logger/></flow></mule>"
+    )
+
+    inventory = take_inventory([tmp_path])
+
+    assert [(f.severity, f.code) for f in inventory.findings] == [
+        ("warning", "unresolved-placeholder")
+    ]
