@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("--app", help="application name when the logs do not tell")
     logs.add_argument(
         "--log-time-zone",
+        type=_time_zone,
         default="UTC",
         metavar="ZONE",
         help="zone the log timestamps are written in (default UTC)",
@@ -140,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
         "--apps", type=Path, default=Path("data/apps"), help="the apps to log runs of"
     )
     samples.add_argument("--out", type=Path, default=Path("build/samples/logs"))
-    samples.add_argument("--days", type=int, default=90)
-    samples.add_argument("--seed", type=int, default=7)
+    samples.add_argument("--days", type=_whole_number(1), default=90)
+    samples.add_argument("--seed", type=_whole_number(0), default=7)
     samples.set_defaults(run=run_samples)
 
     estimate = commands.add_parser(
@@ -310,6 +311,11 @@ def run_estimate(arguments: argparse.Namespace) -> int:
         if arguments.scenario_defaults
         else None
     )
+    if not arguments.db.exists():
+        raise InputError(
+            f"no assessment database at {str(arguments.db)!r}; run kit inventory "
+            "and kit logs with --db on it first"
+        )
     with open_store(arguments.db) as con:
         jobs = estimate_portfolio(con, defaults)
     if arguments.json:
@@ -540,6 +546,35 @@ def _positive_minutes(text: str) -> float:
             f"{text!r} is not a number of minutes above 0; give one such as 15"
         )
     return minutes
+
+
+def _time_zone(text: str) -> str:
+    """A time zone id the system knows, for argparse."""
+    from kit.schedule import zone_or_utc
+
+    if not zone_or_utc(text)[1]:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a known time zone; give an IANA id such as "
+            "'Europe/Paris' or 'UTC'"
+        )
+    return text.strip()
+
+
+def _whole_number(least: int):
+    """An argparse type: a whole number of at least ``least``."""
+
+    def whole_number(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = least - 1
+        if number < least:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number of at least {least}"
+            )
+        return number
+
+    return whole_number
 
 
 def _key_values(pairs: Sequence[str], option: str = "--property") -> dict[str, str]:

@@ -156,12 +156,38 @@ def assess(
 ) -> None:
     """Run inventory, run history, estimates and simulation into a new database.
 
-    ``step`` is told the name of each stage as it starts.
+    ``step`` is told the name of each stage as it starts. The database is
+    built beside ``database`` and replaces it only when every stage succeeded,
+    so a bad input leaves the previous assessment as it was.
     """
-    for stale in (database, database.with_name(database.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    step = step or _stepper(None)
+    building = database.with_name(database.name + ".building")
+    _remove_database(building)
+    try:
+        _assess_into(sources, building, out, jobs, step or _stepper(None))
+    except BaseException:
+        _remove_database(building)
+        raise
+    _remove_database(database)
+    building.replace(database)
 
+
+def _remove_database(database: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log, if there."""
+    for part in (database, database.with_name(database.name + ".wal")):
+        part.unlink(missing_ok=True)
+
+
+def _assess_into(
+    sources: Sources,
+    database: Path,
+    out: Path,
+    jobs: Sequence[str],
+    step: Callable[[str | None], None],
+) -> None:
+    """The stages of :func:`assess`, into ``database``."""
+    defaults = (
+        load_scenario(sources.scenario_defaults) if sources.scenario_defaults else None
+    )
     with open_store(database) as con:
         step("inventory")
         inventory = take_inventory([sources.apps])
@@ -178,11 +204,6 @@ def assess(
             ingest_logs(con, [logs])
 
         step("estimates")
-        defaults = (
-            load_scenario(sources.scenario_defaults)
-            if sources.scenario_defaults
-            else None
-        )
         estimate_portfolio(con, defaults)
 
         step("simulation")

@@ -75,3 +75,37 @@ def test_an_output_path_the_system_refuses_is_one_line(
     assert status == cli.EXIT_USAGE
     assert f"cannot write or read {str(tmp_path / refused)!r}" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["logs", "x.log", "--db", "x.duckdb", "--log-time-zone", "Mars/Base"],
+        ["samples", "--days", "0"],
+        ["samples", "--seed", "-1"],
+    ],
+)
+def test_option_values_out_of_range_are_refused_before_any_work(
+    arguments: list[str], tmp_path, monkeypatch, capsys
+) -> None:
+    """An unknown zone, zero days or a negative seed is a usage error, no traceback."""
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(arguments)
+
+    assert stopped.value.code == cli.EXIT_USAGE
+    assert arguments[-1] in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_estimating_a_store_that_does_not_exist_creates_nothing(
+    tmp_path, capsys
+) -> None:
+    """A mistyped --db is named; no empty database is left behind."""
+    typo = tmp_path / "typo.duckdb"
+
+    assert cli.main(["estimate", "--db", str(typo)]) == cli.EXIT_USAGE
+
+    assert "no assessment database at" in capsys.readouterr().err
+    assert not typo.exists()

@@ -16,7 +16,15 @@ from kit.cli import main
 from kit.errors import InputError
 from kit.figures import read_glued
 from kit.plan.what_if import what_if_store
-from kit.report import NOTEBOOKS, Sources, build_report, pinned_kernel, run_notebooks
+from kit.report import (
+    NOTEBOOKS,
+    Sources,
+    assess,
+    build_report,
+    pinned_kernel,
+    run_notebooks,
+)
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.xdist_group("report")
 
@@ -219,3 +227,24 @@ def test_command_reads_parameters_as_literals(tmp_path, capsys) -> None:
     """-p KEY=VALUE must be KEY=VALUE; a bad pair is a usage error."""
     assert main(["report", "-p", "max_consumers", "--out", str(tmp_path)]) == 2
     assert "-p 'max_consumers' is not KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("failing", ["defaults", "stage"])
+def test_a_failed_assessment_leaves_the_previous_database(tmp_path, failing) -> None:
+    """Bad defaults, or a stage that fails, keep the last good database as it was."""
+    database = tmp_path / "assessment.duckdb"
+    database.write_bytes(b"the previous assessment")
+    bad_defaults = tmp_path / "defaults.toml"
+    bad_defaults.write_text("[streaming\n", encoding="utf-8")
+    sources = Sources(
+        apps=ROOT / "data" / "apps" / "orders-streaming",
+        scenario_defaults=bad_defaults if failing == "defaults" else None,
+    )
+
+    with pytest.raises(InputError):
+        assess(sources, database, tmp_path, jobs=("no-such-job",))
+
+    assert database.read_bytes() == b"the previous assessment"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        ["assessment.duckdb", "defaults.toml"]
+    )

@@ -80,10 +80,12 @@ def simulate_portfolio(
             "the assessment database holds no scenarios to simulate; run "
             "'kit estimate --db FILE' on it first"
         )
-    chosen = [job for job in stored if not jobs or job.names & set(jobs)]
-    if not chosen:
+    named = set().union(*(job.names for job in stored))
+    unknown = [name for name in jobs if name not in named]
+    if unknown:
         known = ", ".join(sorted({job.scenario.name for job in stored}))
-        raise InputError(f"no job named {', '.join(jobs)}; the jobs are {known}")
+        raise InputError(f"no job named {', '.join(unknown)}; the jobs are {known}")
+    chosen = [job for job in stored if not jobs or job.names & set(jobs)]
 
     documents = []
     for job in chosen:

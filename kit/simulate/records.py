@@ -100,8 +100,13 @@ def read_records(
     """Read real records from a CSV or Parquet file, or ``table:NAME`` of ``con``.
 
     The scenario's ``arrivals.time_column`` holds each record's creation time;
-    naive times are read as UTC.
+    naive times are read as UTC. A source with no valid record is refused.
     """
+    if str(source).startswith("table:") and con is None:
+        raise InputError(
+            f"{source}: table:NAME reads a table of the assessment database; "
+            "give --db FILE as well"
+        )
     reader = con.cursor() if con is not None else duckdb.connect()
     reader.execute("SET TimeZone = 'UTC'")
     column = scenario.arrivals.time_column
@@ -118,11 +123,28 @@ def read_records(
     rejects.extend(_time_rejects(reader, column, label))
     if rejects:
         log.warning(
-            "%s: %d rows left out of the simulation; see the sim_rejects table",
+            "%s: %d rows left out of the simulation; %s",
             label,
             len(rejects),
+            _where_rejects_are(rejects, kept=con is not None),
+        )
+    if rows.num_rows == 0:
+        raise InputError(
+            f"{label}: no record to replay ({len(rejects)} rows left out); give "
+            f"rows with a {column} timestamp"
         )
     return _records_from_rows(scenario, rows, label, rejects)
+
+
+def _where_rejects_are(rejects: list[dict], kept: bool) -> str:
+    """Point at the sim_rejects table, or show the first reject when none is kept."""
+    if kept:
+        return "see the sim_rejects table"
+    first = min(rejects, key=lambda reject: reject["line"])
+    return (
+        f"the first, line {first['line']}: {first['reason']}; give --db FILE to "
+        "keep them all in the sim_rejects table"
+    )
 
 
 def draw_service_times(service: Service, count: int, rng: np.random.Generator):
@@ -315,6 +337,11 @@ def _load_rows(reader: duckdb.DuckDBPyConnection, source: str) -> tuple[str, lis
                 "CREATE OR REPLACE TEMP TABLE _records AS SELECT "
                 f"row_number() OVER () AS _line, * FROM {_quoted(table)}"
             )
+        except duckdb.CatalogException as error:
+            raise InputError(
+                f"no table {table!r} in the assessment database; check the name "
+                "(SHOW TABLES lists them)"
+            ) from error
         except duckdb.Error as error:
             raise InputError(
                 f"cannot read the records table {table!r}: {error}; check the name"
@@ -324,6 +351,10 @@ def _load_rows(reader: duckdb.DuckDBPyConnection, source: str) -> tuple[str, lis
     path = Path(source)
     if not path.is_file():
         raise InputError(f"no records file at {source!r}; check the path.")
+    if path.stat().st_size == 0:
+        raise InputError(
+            f"{source}: empty file; give a header row and one row per record"
+        )
     if path.stat().st_size > MAX_RECORDS_FILE_BYTES:
         raise InputError(
             f"{source}: larger than {MAX_RECORDS_FILE_BYTES // 1024**3} GiB; split "

@@ -9,7 +9,7 @@ from kit.errors import InputError
 from kit.estimate.portfolio import estimate_portfolio
 from kit.portfolio import take_inventory, write_inventory
 from kit.runlog import ingest_logs
-from kit.simulate.portfolio import simulate_portfolio
+from kit.simulate.portfolio import simulate_portfolio, stored_jobs
 from kit.store import open_store
 from tests.conftest import FIXTURES
 
@@ -86,3 +86,12 @@ def test_command_refuses_a_missing_store(tmp_path, capsys) -> None:
     assert main(["simulate", "--db", str(database)]) == 2
     assert "run kit inventory" in capsys.readouterr().err
     assert not database.exists()
+
+
+def test_an_unknown_job_beside_a_known_one_is_refused() -> None:
+    """A typo among good names is an error naming the typo, not a silent skip."""
+    con = _estimated_store()
+    known = stored_jobs(con)[0].scenario.name
+
+    with pytest.raises(InputError, match="no job named nightly; the jobs are"):
+        simulate_portfolio(con, (known, "nightly"))

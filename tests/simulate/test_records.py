@@ -138,3 +138,42 @@ def test_the_bundled_sample_records_are_reproducible(tmp_path) -> None:
     write_sample_records(written)
 
     assert written.read_bytes() == (ROOT / SAMPLE_RECORDS).read_bytes()
+
+
+def test_rejects_without_a_store_show_the_first_one(tmp_path, caplog) -> None:
+    """With no --db to keep them, the warning shows the first reject and the fix."""
+    path = _write(
+        tmp_path / "orders.csv",
+        "created_at,order_id\n2026-03-02 08:00:05,A1\nyesterday,A2\n",
+    )
+
+    read_records(SCENARIO, path)
+
+    assert "the first, line 3: created_at 'yesterday' is not a timestamp" in (
+        caplog.text
+    )
+    assert "give --db FILE" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty file"),
+        ("created_at,order_id\n", "no record to replay"),
+        ("created_at,order_id\nsoon,A1\n", "no record to replay"),
+    ],
+)
+def test_a_file_without_records_is_refused(tmp_path, text, message) -> None:
+    """An empty, header-only or all-rejected file is an error, not a zero run."""
+    path = _write(tmp_path / "orders.csv", text)
+
+    with pytest.raises(InputError, match=message):
+        read_records(SCENARIO, path)
+
+
+def test_a_table_source_needs_the_store() -> None:
+    """table:NAME without a store says to give --db, and a missing table is named."""
+    with pytest.raises(InputError, match="give --db FILE"):
+        read_records(SCENARIO, "table:orders")
+    with pytest.raises(InputError, match="no table 'nope'"):
+        read_records(SCENARIO, "table:nope", duckdb.connect())
