@@ -194,6 +194,13 @@ TABLES: dict[str, type] = {
 }
 TOP_LEVEL_KEYS = ("name", "seed", "slo_s")
 MAX_SCENARIO_BYTES = 1024 * 1024
+# Bounds that keep a scenario within what one machine can hold and compute: a
+# simulated record takes about 150 bytes, so 20 million take 3 GB.
+MAX_RECORDS = 20_000_000
+MAX_RATE_PER_S = 1_000_000.0
+MAX_KEYS = 10_000_000
+MAX_WORKERS = 10_000
+MAX_CALLS = 1_000
 
 
 @dataclass(frozen=True)
@@ -210,14 +217,14 @@ class _Rule:
 
 _RULES: dict[str, _Rule] = {
     "name": _Rule("text"),
-    "seed": _Rule("int", low=0),
+    "seed": _Rule("int", low=0, high=2**63 - 1),
     "slo_s": _Rule("float", low=0, low_open=True),
     "arrivals.process": _Rule("choice", choices=("poisson", "profile", "records")),
-    "arrivals.rate_per_s": _Rule("float", low=0),
+    "arrivals.rate_per_s": _Rule("float", low=0, high=MAX_RATE_PER_S),
     "arrivals.hourly_rates": _Rule("rates", optional=True),
     "arrivals.file": _Rule("text", optional=True),
     "arrivals.time_column": _Rule("text"),
-    "arrivals.count": _Rule("int", low=1, optional=True),
+    "arrivals.count": _Rule("int", low=1, high=MAX_RECORDS, optional=True),
     "arrivals.duration_s": _Rule("float", low=0, low_open=True, optional=True),
     "service.distribution": _Rule(
         "choice",
@@ -227,28 +234,28 @@ _RULES: dict[str, _Rule] = {
     "service.cv": _Rule("float", low=0, low_open=True),
     "failures.transient_rate": _Rule("float", low=0, high=1),
     "failures.invalid_rate": _Rule("float", low=0, high=1),
-    "enrichment.calls_per_record": _Rule("int", low=0),
+    "enrichment.calls_per_record": _Rule("int", low=0, high=MAX_CALLS),
     "enrichment.latency_s": _Rule("float", low=0),
-    "enrichment.keys": _Rule("int", low=1),
+    "enrichment.keys": _Rule("int", low=1, high=MAX_KEYS),
     "enrichment.zipf_alpha": _Rule("float", low=0),
     "enrichment.cache": _Rule("choice", choices=("none", "ttl", "ttl-reset", "lru")),
     "enrichment.cache_ttl_s": _Rule("float", low=0),
-    "enrichment.cache_capacity": _Rule("int", low=0),
-    "enrichment.rate_limit_per_s": _Rule("float", low=0),
-    "enrichment.calls_per_block": _Rule("int", low=0),
-    "enrichment.block_size": _Rule("int", low=1),
-    "streaming.consumers": _Rule("int", low=1),
+    "enrichment.cache_capacity": _Rule("int", low=0, high=MAX_KEYS),
+    "enrichment.rate_limit_per_s": _Rule("float", low=0, high=MAX_RATE_PER_S),
+    "enrichment.calls_per_block": _Rule("int", low=0, high=MAX_CALLS),
+    "enrichment.block_size": _Rule("int", low=1, high=MAX_RECORDS),
+    "streaming.consumers": _Rule("int", low=1, high=MAX_WORKERS),
     "streaming.queue": _Rule("choice", choices=("standard", "fifo")),
-    "streaming.message_groups": _Rule("int", low=1),
+    "streaming.message_groups": _Rule("int", low=1, high=MAX_KEYS),
     "streaming.ack_timeout_s": _Rule("float", low=0, low_open=True),
     "streaming.max_deliveries": _Rule("int", low=1, high=1000),
-    "streaming.prefetch": _Rule("int", low=0),
+    "streaming.prefetch": _Rule("int", low=0, high=MAX_WORKERS),
     "micro_batch.interval_s": _Rule("float", low=0, low_open=True),
-    "micro_batch.limit": _Rule("int", low=1),
-    "micro_batch.concurrency": _Rule("int", low=1),
+    "micro_batch.limit": _Rule("int", low=1, high=MAX_RECORDS),
+    "micro_batch.concurrency": _Rule("int", low=1, high=MAX_WORKERS),
     "batch.cron": _Rule("cron"),
     "batch.time_zone": _Rule("zone"),
-    "batch.concurrency": _Rule("int", low=1),
+    "batch.concurrency": _Rule("int", low=1, high=MAX_WORKERS),
     "batch.commit": _Rule("choice", choices=("end", "progressive")),
 }
 
@@ -505,12 +512,21 @@ def _check_range(where: str, number: float, rule: _Rule) -> None:
         return
 
     if rule.low is not None and rule.high is not None:
-        allowed = f"between {rule.low:g} and {rule.high:g}"
+        allowed = f"between {_number(rule.low)} and {_number(rule.high)}"
     elif rule.low_open:
-        allowed = f"greater than {rule.low:g}"
+        allowed = f"greater than {_number(rule.low)}"
     else:
-        allowed = f"at least {rule.low:g}"
+        allowed = f"at least {_number(rule.low)}"
     raise InputError(f"{where} is out of range; it must be {allowed}.")
+
+
+def _number(value: float) -> str:
+    """A bound as people write it: 20,000,000 rather than 2e+07.
+
+    >>> _number(20_000_000), _number(0.5), _number(1)
+    ('20,000,000', '0.5', '1')
+    """
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
 
 
 def _check_rates(where: str, value: object) -> tuple[float, ...]:
@@ -540,6 +556,17 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
         raise InputError(
             f"{source}: arrivals.process = 'profile' needs arrivals.hourly_rates; "
             "add 24 rates per second, hour 0 first."
+        )
+    if (
+        arrivals.process != "records"
+        and arrivals.count is None
+        and arrivals.duration_s is not None
+        and arrivals.rate_per_s * arrivals.duration_s > MAX_RECORDS
+    ):
+        raise InputError(
+            f"{source}: arrivals.rate_per_s x arrivals.duration_s asks for "
+            f"{arrivals.rate_per_s * arrivals.duration_s:,.0f} records, more than "
+            f"{MAX_RECORDS:,}; shorten the duration or set arrivals.count."
         )
     if arrivals.process == "records" and arrivals.file is None:
         raise InputError(

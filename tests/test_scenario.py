@@ -209,7 +209,12 @@ def test_unknown_key_lists_the_tables_keys() -> None:
 
 
 BAD_VALUES = [
-    ({"arrivals": {"rate_per_s": -1.0}}, "arrivals.rate_per_s", "-1.0", "at least 0"),
+    (
+        {"arrivals": {"rate_per_s": -1.0}},
+        "arrivals.rate_per_s",
+        "-1.0",
+        "between 0 and 1,000,000",
+    ),
     (
         {"failures": {"transient_rate": 1.5}},
         "failures.transient_rate",
@@ -217,7 +222,12 @@ BAD_VALUES = [
         "0 and 1",
     ),
     ({"failures": {"invalid_rate": -0.1}}, "failures.invalid_rate", "-0.1", "0 and 1"),
-    ({"streaming": {"consumers": 0}}, "streaming.consumers", "0", "at least 1"),
+    (
+        {"streaming": {"consumers": 0}},
+        "streaming.consumers",
+        "0",
+        "between 1 and 10,000",
+    ),
     ({"streaming": {"consumers": 2.5}}, "streaming.consumers", "2.5", "whole number"),
     ({"streaming": {"consumers": "4"}}, "streaming.consumers", "'4'", "whole number"),
     (
@@ -250,7 +260,7 @@ BAD_VALUES = [
         ">= 0",
     ),
     ({"arrivals": {"hourly_rates": "busy"}}, "arrivals.hourly_rates", "'busy'", "24"),
-    ({"arrivals": {"count": 0}}, "arrivals.count", "0", "at least 1"),
+    ({"arrivals": {"count": 0}}, "arrivals.count", "0", "between 1 and 20,000,000"),
     ({"enrichment": {"cache": "lfu"}}, "enrichment.cache", "'lfu'", "ttl-reset"),
     (
         {"enrichment": {"calls_per_record": -1}},
@@ -264,7 +274,7 @@ BAD_VALUES = [
         "1.5",
         "whole number",
     ),
-    ({"enrichment": {"block_size": 0}}, "enrichment.block_size", "0", "at least 1"),
+    ({"enrichment": {"block_size": 0}}, "enrichment.block_size", "0", "between 1 and"),
     (
         {"enrichment": {"zipf_alpha": float("nan")}},
         "enrichment.zipf_alpha",
@@ -277,7 +287,7 @@ BAD_VALUES = [
         "0",
         "greater than 0",
     ),
-    ({"micro_batch": {"limit": 0}}, "micro_batch.limit", "0", "at least 1"),
+    ({"micro_batch": {"limit": 0}}, "micro_batch.limit", "0", "between 1 and"),
     ({"batch": {"cron": "0 0 25 * * ?"}}, "batch.cron", "'0 0 25 * * ?'", "hours"),
     ({"batch": {"cron": "0 2 * * *"}}, "batch.cron", "'0 2 * * *'", "5 fields"),
     ({"batch": {"cron": "0 0 2 ? * MON#6"}}, "batch.cron", "MON#6", "k = 6"),
@@ -291,7 +301,7 @@ BAD_VALUES = [
     ({"batch": {"commit": "sometimes"}}, "batch.commit", "'sometimes'", "progressive"),
     ({"batch": {"concurrency": True}}, "batch.concurrency", "True", "whole number"),
     ({"slo_s": 0}, "slo_s", "0", "greater than 0"),
-    ({"seed": -1}, "seed", "-1", "at least 0"),
+    ({"seed": -1}, "seed", "-1", "between 0 and"),
     ({"name": ""}, "name", "''", "string"),
     ({"streaming": 4}, "streaming", "4", "table"),
 ]
@@ -447,3 +457,23 @@ def test_scenarios_are_frozen() -> None:
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         scenario.slo_s = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"arrivals.count": 10**20}, "between 1 and 20,000,000"),
+        ({"enrichment.keys": 10**12}, "between 1 and 10,000,000"),
+        ({"streaming.consumers": 10**9}, "between 1 and 10,000"),
+        ({"seed": 2**64}, "between 0 and"),
+        ({"arrivals.rate_per_s": 1e308}, "between 0 and 1,000,000"),
+        (
+            {"arrivals.count": None, "arrivals.duration_s": 1e9},
+            "asks for 40,000,000,000 records",
+        ),
+    ],
+)
+def test_sizes_past_what_one_machine_holds_are_refused(override, message) -> None:
+    """A scenario cannot ask for more records, keys or workers than memory holds."""
+    with pytest.raises(InputError, match=message):
+        with_overrides(scenario_from_dict({}), override)
