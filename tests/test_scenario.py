@@ -234,7 +234,7 @@ BAD_VALUES = [
         {"streaming": {"max_deliveries": 0}},
         "streaming.max_deliveries",
         "0",
-        "1 and 1000",
+        "1 and 1,000",
     ),
     ({"streaming": {"queue": "topic"}}, "streaming.queue", "'topic'", "standard, fifo"),
     ({"service": {"cv": 0}}, "service.cv", "0", "greater than 0"),
