@@ -31,13 +31,19 @@ class Definition:
 
 @dataclass
 class AppIndex:
-    """All named definitions of one app and what is needed to read them."""
+    """All named definitions of one app and what is needed to read them.
+
+    ``globals`` holds the other named top-level elements (connectors, global
+    endpoints, configurations), which sources refer to with ``ref`` or
+    ``connector-ref``.
+    """
 
     app: str
     properties: Properties
     flows: dict[str, list[Definition]] = field(default_factory=dict)
     batch_jobs: dict[str, list[Definition]] = field(default_factory=dict)
     endpoints: dict[str, object] = field(default_factory=dict)
+    globals: dict[str, object] = field(default_factory=dict)
     order: list[Definition] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     _files: dict = field(default_factory=dict)
@@ -60,6 +66,8 @@ class AppIndex:
                 self._define(self.batch_jobs, definition)
             elif prefix == "quartz" and local == "endpoint":
                 self.endpoints[name] = child
+            else:
+                self.globals.setdefault(name, child)
 
     def _define(
         self, table: dict[str, list[Definition]], definition: Definition

@@ -85,6 +85,23 @@ SOURCE_NAMES = frozenset(
         "modified-object-listener",
         "deleted-object-listener",
         "subscriber",
+        "subscribe-topic",
+        "subscribe-streaming-channel",
+        "replay-streaming-channel",
+    }
+)
+
+# Sources that subscribe to a stream of events (Salesforce PushTopics, platform
+# events, change data capture) in a connector whose other elements are calls.
+EVENT_SOURCE_NAMES = frozenset(
+    {
+        "subscribe-topic",
+        "subscribe-topic-listener",
+        "replay-topic-listener",
+        "subscribe-channel-listener",
+        "replay-channel-listener",
+        "subscribe-streaming-channel",
+        "replay-streaming-channel",
     }
 )
 
@@ -157,15 +174,17 @@ def is_source(element, prefix: str, local: str) -> bool:
     """Tell whether an element, as a flow's first child, is a message source.
 
     Connector sources are named ``listener``, ``subscriber``, ``*-listener``,
-    ``*-source`` or ``inbound-endpoint``, or carry a ``<scheduling-strategy>``.
+    ``listener-*`` (``email:listener-imap``), ``*-source`` or
+    ``inbound-endpoint``, or carry a ``<scheduling-strategy>``.
     """
     if not prefix:
-        return local in {"scheduler", "poll", "inbound-endpoint"}
+        return local in {"scheduler", "poll", "inbound-endpoint", "composite-source"}
     if prefix in IN_PROCESS_PREFIXES and prefix != "quartz":
         return False
     return (
         local in SOURCE_NAMES
         or local.endswith(("-listener", "-source"))
+        or local.startswith("listener-")
         or any(
             isinstance(child.tag, str) and child.tag.endswith("}scheduling-strategy")
             for child in element

@@ -13,6 +13,7 @@ from kit.errors import InputError
 from kit.portfolio.index import AppIndex
 from kit.portfolio.model import Trigger
 from kit.portfolio.namespaces import (
+    EVENT_SOURCE_NAMES,
     MESSAGING_PREFIXES,
     REQUEST_PREFIXES,
     is_annotation,
@@ -36,6 +37,9 @@ _DEFAULT_MEANINGS = {
 }
 
 MESSAGE_SCHEMES = ("vm", "jms", "amqp", "amqps", "wmq", "ajax")
+# Polling interval attributes: Mule 3 endpoints and connectors, and the email
+# connectors' own name for it.
+_POLLING_ATTRIBUTES = ("pollingFrequency", "polling-frequency", "checkFrequency")
 REQUEST_SCHEMES = ("http", "https", "ws", "wss")
 
 
@@ -56,7 +60,7 @@ def find_source(index: AppIndex, flow) -> tuple[object, str, str] | None:
         prefix, local = name_of(child)
         if not local or is_annotation(prefix, local):
             continue
-        if prefix == "batch" and local == "input":
+        if (prefix, local) in (("batch", "input"), ("", "composite-source")):
             return find_source(index, child)
         if is_source(child, prefix, local):
             return child, prefix, local
@@ -93,12 +97,15 @@ def _disallows_concurrency(source, flow) -> bool:
 def _kind_of(index: AppIndex, source, prefix: str, local: str) -> str:
     if (prefix == "" and local in ("scheduler", "poll")) or prefix == "quartz":
         return "cron"
-    if prefix in MESSAGING_PREFIXES:
+    if prefix in MESSAGING_PREFIXES or local in EVENT_SOURCE_NAMES:
         return "message"
     if prefix in REQUEST_PREFIXES:
         return "request"
     if prefix == "" and local == "inbound-endpoint":
-        address = (index.attribute(source, "address") or "").lower()
+        endpoint = _referenced(index, source, "ref")
+        if endpoint is None:
+            endpoint = source
+        address = (index.attribute(endpoint, "address") or "").lower()
         scheme = address.split(":", 1)[0]
         if scheme in MESSAGE_SCHEMES:
             return "message"
@@ -126,12 +133,35 @@ def _timing_of(
     strategy = _child(source, "scheduling-strategy")
     if strategy is not None:
         return _strategy_timing(index, strategy)
-    polling = index.attribute(source, "pollingFrequency", "polling-frequency")
-    if polling is not None:
-        return _Timing(
-            frequency_ms=_milliseconds(index, source, polling, "MILLISECONDS")
-        )
-    return _Timing(frequency_ms=DEFAULT_POLLING_MS, defaulted=("pollingFrequency",))
+    for element in _polling_settings(index, source):
+        polling = index.attribute(element, *_POLLING_ATTRIBUTES)
+        if polling is not None:
+            return _Timing(
+                frequency_ms=_milliseconds(index, element, polling, "MILLISECONDS")
+            )
+    # Mule 3 endpoints poll by pollingFrequency; Mule 4 sources by a strategy.
+    unset = "pollingFrequency" if local == "inbound-endpoint" else "scheduling-strategy"
+    return _Timing(frequency_ms=DEFAULT_POLLING_MS, defaulted=(unset,))
+
+
+def _polling_settings(index: AppIndex, source) -> list:
+    """Where a Mule 3 source's polling interval may be set, nearest first.
+
+    The endpoint itself, the global endpoint it names with ``ref``, and the
+    connector that either names with ``connector-ref``.
+    """
+    endpoint = _referenced(index, source, "ref")
+    places = [source, endpoint]
+    for element in (source, endpoint):
+        if element is not None:
+            places.append(_referenced(index, element, "connector-ref"))
+    return [place for place in places if place is not None]
+
+
+def _referenced(index: AppIndex, element, attribute: str):
+    """The app's global element that ``element`` names in ``attribute``, if any."""
+    name = index.attribute(element, attribute)
+    return index.globals.get(name) if name else None
 
 
 def _strategy_timing(index: AppIndex, strategy) -> _Timing:
