@@ -18,6 +18,9 @@ MULE4_SOURCES = os.path.join("src", "main", "mule")
 MULE3_SOURCES = os.path.join("src", "main", "app")
 RESOURCES = os.path.join("src", "main", "resources")
 PROPERTY_SUFFIXES = (".properties", ".yaml", ".yml")
+# Resource folders that hold API specifications (OpenAPI, RAML, JSON schemas
+# and examples), whose YAML files are not property files.
+_API_FOLDERS = frozenset({"api", "schemas", "examples", "exchange_modules"})
 # How many parent folders may be added to tell apps of the same name apart.
 MAX_NAME_DEPTH = 8
 _SKIPPED_FOLDERS = {".git", "target", "node_modules", ".mule", "test", ".venv"}
@@ -102,7 +105,7 @@ def _laid_out_app(root: str, version: int) -> AppFolder:
     property_files = [
         file
         for folder in (os.path.join(root, RESOURCES), sources)
-        for file in _files_under(folder, PROPERTY_SUFFIXES)
+        for file in _files_under(folder, PROPERTY_SUFFIXES, _API_FOLDERS)
     ]
     return AppFolder(
         name=_folder_name(root),
@@ -113,13 +116,17 @@ def _laid_out_app(root: str, version: int) -> AppFolder:
     )
 
 
-def _files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
-    return [
-        os.path.join(here, name)
-        for here, _, files in os.walk(folder)
-        for name in files
-        if name.endswith(suffixes)
-    ]
+def _files_under(
+    folder: str, suffixes: tuple[str, ...], skipped: frozenset[str] = frozenset()
+) -> list[str]:
+    """Files under ``folder`` with one of ``suffixes``, outside ``skipped`` folders."""
+    found = []
+    for here, subfolders, files in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if name not in skipped]
+        found.extend(
+            os.path.join(here, name) for name in files if name.endswith(suffixes)
+        )
+    return found
 
 
 def _folder_name(folder: str) -> str:

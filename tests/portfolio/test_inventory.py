@@ -237,3 +237,20 @@ def test_an_unresolved_time_unit_is_one_warning_not_an_error(tmp_path: Path) -> 
     assert [(f.severity, f.code) for f in inventory.findings] == [
         ("warning", "unresolved-placeholder")
     ]
+
+
+def test_api_specifications_are_not_read_as_property_files(tmp_path: Path) -> None:
+    """An OpenAPI spec under resources/api is no property file and no error."""
+    app = tmp_path / "orders"
+    (app / "src" / "main" / "mule").mkdir(parents=True)
+    (app / "src" / "main" / "mule" / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core"/>'
+    )
+    spec = app / "src" / "main" / "resources" / "api"
+    spec.mkdir(parents=True)
+    (spec / "orders.yaml").write_text("openapi: 3.0.0\n---\nsecond: document\n")
+
+    inventory = take_inventory([tmp_path])
+
+    assert [app.property_files for app in inventory.apps] == [0]
+    assert not inventory.has_errors
