@@ -65,9 +65,8 @@ def take_inventory(
             bar.update(len(folder.xml_files))
             if strict and inventory.has_errors:
                 first = next(f for f in inventory.findings if f.severity == "error")
-                raise StrictStop(
-                    f"{folder.name}/{first.file}:{first.line}: {first.message}"
-                )
+                line = f":{first.line}" if first.line is not None else ""
+                raise StrictStop(f"{folder.name}/{first.file}{line}: {first.message}")
     inventory.findings.sort(key=lambda f: (f.app or "", f.file or "", f.line or 0))
     log.info(
         "inventory: %d apps, %d files, %d jobs, %d findings (%d errors)",

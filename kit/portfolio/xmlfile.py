@@ -39,8 +39,8 @@ def read_xml(path: str | Path, shown_as: str, max_bytes: int | None = None):
         data = read_at_most(file, max_bytes + 1)
     if len(data) > max_bytes:
         raise ParseError(
-            f"file is over the {max_bytes:,}-byte limit; split it, or raise the "
-            "limit if you trust it",
+            f"file is over the {max_bytes:,}-byte limit that keeps untrusted input "
+            "bounded; split it into several configuration files",
             file=shown_as,
         )
     return parse_xml_bytes(data, shown_as)
@@ -72,6 +72,11 @@ def parse_xml_bytes(data: bytes, shown_as: str):
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
         message = exc.msg.split(", line ")[0] if exc.msg else "not well-formed"
+        if "Excessive depth" in message:
+            message = (
+                "elements nest more than 256 deep, past the bound kept for "
+                "untrusted input"
+            )
         raise ParseError(
             f"not well-formed XML at column {column}: {message}. Fix the file in "
             "Anypoint Studio or an XML editor",

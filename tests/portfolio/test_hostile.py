@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.portfolio import take_inventory
+import pytest
+
+from kit.portfolio import StrictStop, take_inventory
 from kit.portfolio.wiring import MAX_FLOW_REF_DEPTH, MAX_FLOW_REFS_FOLLOWED
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -80,3 +82,25 @@ def test_a_password_in_a_url_never_reaches_a_finding(tmp_path) -> None:
     assert any("admin:****@api.example.com" in message for message in messages)
     assert not any("hunter2" in message for message in messages)
     assert "hunter2" not in str(inventory.to_json())
+
+
+def test_elements_nested_past_the_bound_say_so_in_plain_words(tmp_path) -> None:
+    """Three hundred nested elements are refused with the bound, not libxml2's words."""
+    deep = tmp_path / "deep.xml"
+    deep.write_text("<a>" * 300)
+
+    [finding] = take_inventory([deep]).findings
+
+    assert finding.code == "xml-invalid"
+    assert "nest more than 256 deep" in finding.message
+    assert "XML_PARSE_HUGE" not in finding.message
+
+
+def test_strict_stop_names_a_file_without_a_line_cleanly(tmp_path) -> None:
+    """A finding with no line reads file: message, never file:None:."""
+    (tmp_path / "empty.xml").write_text("")
+
+    with pytest.raises(StrictStop) as stopped:
+        take_inventory([tmp_path], strict=True)
+
+    assert ":None" not in str(stopped.value)
