@@ -7,7 +7,7 @@ never leave this module unmasked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,20 +18,32 @@ from kit.portfolio.xmlfile import read_at_most
 
 MASK = "****"
 MAX_PROPERTY_FILE_BYTES = 4 * 1024 * 1024
+MAX_RESOLVE_PASSES = 10
+MAX_RESOLVED_CHARS = 1_000_000
 
-_URL_CREDENTIALS = re.compile(r"(//[^/:@\s]+):[^/@\s]+@")
+_URL_USER = re.compile(r"//([^/:@\s]+):")
+_URL_TOKEN = re.compile(r"//[^/:@\s]+@")
+_PORT_AND_PATH = re.compile(r"\d+/")
 _PLACEHOLDER = re.compile(r"\$\{([^${}]+)\}")
+_DEFAULT_SEPARATOR = re.compile(r"((?:[^:]|::)+?):(?!:)(.*)", re.DOTALL)
 _SECRET_KEY = re.compile(
-    r"pass(word|wd|phrase)?|secret|token|credential|api[._-]?key|private[._-]?key"
-    r"|client[._-]?id|(^|[._-])key$|auth",
+    r"pass|pwd|secret|token|credential|api[._\s-]?key|private[._\s-]?key"
+    r"|client[._\s-]?id|(^|[._\s-])key$|auth",
     re.IGNORECASE,
 )
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BLANKS = " \t\f"
+_PROPERTY_KEY = re.compile(r"(?:\\.|[^\\=: \t\f])*", re.DOTALL)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_CONTROL_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
 def looks_secret(key: str) -> bool:
     """Tell whether a property key names a credential.
 
     >>> looks_secret("db.password"), looks_secret("sfdc.securityToken")
+    (True, True)
+    >>> looks_secret("db.pwd"), looks_secret("signing.private key")
     (True, True)
     >>> looks_secret("orders.cron"), looks_secret("http.path")
     (False, False)
@@ -42,28 +54,96 @@ def looks_secret(key: str) -> bool:
 def mask_url_credentials(text: str) -> str:
     """Mask the password of any ``scheme://user:password@host`` in ``text``.
 
+    The password runs to the last ``@`` before the next whitespace, so one that
+    holds ``@`` or ``/`` is hidden whole.
+
     >>> mask_url_credentials("https://admin:hunter2@api.example.com/${path}")
     'https://admin:****@api.example.com/${path}'
+    >>> mask_url_credentials("ftp://bob:p@ss/w0rd@files.example.com/in")
+    'ftp://bob:****@files.example.com/in'
+    >>> mask_url_credentials("https://ghp_abc@github.com/x http://h:8080/a@b")
+    'https://****@github.com/x http://h:8080/a@b'
     """
-    return _URL_CREDENTIALS.sub(rf"\1:{MASK}@", text)
+    return re.sub(r"\S+", _mask_word_credentials, text)
+
+
+def _mask_word_credentials(match: re.Match[str]) -> str:
+    """Mask from ``//user:`` to the word's last ``@``, or a token alone before ``@``.
+
+    A port followed by a path (``//host:8080/a@b``) holds no credentials.
+    """
+    word = match.group(0)
+    start, last_at = word.find("//"), word.rfind("@")
+    if start < 0 or last_at < start:
+        return word
+    user = _URL_USER.match(word, start)
+    if user is not None and user.end() <= last_at:
+        if _PORT_AND_PATH.match(word, user.end(), last_at):
+            return word
+        return f"{word[: user.end()]}{MASK}{word[last_at:]}"
+    token = _URL_TOKEN.match(word, start)
+    if token is None:
+        return word
+    return f"{word[: start + 2]}{MASK}{word[token.end() - 1 :]}"
 
 
 def read_properties_text(text: str) -> dict[str, str]:
-    """Read Java ``.properties`` text: ``key=value`` or ``key: value``, ``#`` comments.
+    r"""Read Java ``.properties`` text the way ``java.util.Properties`` does.
 
-    >>> read_properties_text("a.b = 1\\n# note\\nc:two\\nd x")
-    {'a.b': '1', 'c': 'two', 'd': 'x'}
+    Keys end at the first unescaped ``=``, ``:`` or blank; backslash escapes are
+    decoded in keys and values; a later duplicate key wins.
+
+    >>> read_properties_text("a.b = 1\n# note\nc:two\nd x\nurl=http\\://h\\:80")
+    {'a.b': '1', 'c': 'two', 'd': 'x', 'url': 'http://h:80'}
     """
     values: dict[str, str] = {}
-    logical_lines = re.sub(r"\\\r?\n\s*", "", text).splitlines()
-    for raw in logical_lines:
-        line = raw.strip()
-        if not line or line[0] in "#!":
-            continue
-        match = re.match(r"((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)", line)
-        if match:
-            values[match.group(1).replace("\\", "")] = match.group(2)
+    for line in _logical_lines(text.removeprefix("\ufeff")):
+        key = _PROPERTY_KEY.match(line).group(0)
+        value = line[len(key) :].lstrip(_BLANKS)
+        if value[:1] in ("=", ":"):
+            value = value[1:].lstrip(_BLANKS)
+        values[_unescape(key)] = _unescape(value)
     return values
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Yield one line per entry, continued lines joined, blanks and comments skipped."""
+    natural_lines = iter(_LINE_BREAK.split(text))
+    for natural_line in natural_lines:
+        part = natural_line.lstrip(_BLANKS)
+        if not part or part[0] in "#!":
+            continue
+        parts = []
+        while _continues(part):
+            parts.append(part[:-1])
+            part = next(natural_lines, "").lstrip(_BLANKS)
+        parts.append(part)
+        yield "".join(parts)
+
+
+def _continues(part: str) -> bool:
+    """An odd run of trailing backslashes escapes the line break itself."""
+    return (len(part) - len(part.rstrip("\\"))) % 2 == 1
+
+
+def _unescape(text: str) -> str:
+    """Decode escapes so values read as the app sees them, not as written.
+
+    Unlike Java, a malformed ``\\u`` escape is read as a plain ``u`` rather than
+    failing the whole file. Surrogate pairs join; a lone surrogate becomes U+FFFD.
+    """
+    if "\\" not in text:
+        return text
+    decoded = _ESCAPE.sub(_unescape_one, text)
+    return decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    """Turn one escape into its character."""
+    code = match.group(1)
+    if len(code) == 5:
+        return chr(int(code[1:], 16))
+    return _CONTROL_ESCAPES.get(code, code)
 
 
 def flatten_yaml(document: object, prefix: str = "") -> dict[str, str]:
@@ -135,9 +215,17 @@ class Properties:
     def resolve(self, text: str | None) -> Resolution | None:
         """Replace every ``${key}`` in ``text``, masking secrets.
 
-        >>> props = Properties({"path": "/customers", "db.password": "changeit"})
+        Values may hold placeholders of their own and keys may be nested; both
+        resolve over up to ``MAX_RESOLVE_PASSES`` passes, so a cycle ends and
+        its keys are reported unresolved. ``${key:default}`` gives the default
+        when ``key`` is missing.
+
+        >>> props = Properties({"path": "/customers", "db.password": "changeit",
+        ...                     "env": "dev", "dev.base": "/v1${path}"})
         >>> props.resolve("${path}/${id}").text
         '/customers/${id}'
+        >>> props.resolve("${${env}.base}?limit=${limit:50}").text
+        '/v1/customers?limit=50'
         >>> props.resolve("${db.password}").text
         '****'
         >>> props.resolve("${secure::db.password}").unresolved
@@ -147,15 +235,47 @@ class Properties:
             return None
         if "${" not in text:
             return Resolution(text)
-        unresolved: list[str] = []
+
+        for _ in range(MAX_RESOLVE_PASSES):
+            resolved = self._substitute_innermost(text)
+            if resolved == text:
+                break
+            text = resolved
+
+        left = (match.group(1).strip() for match in _PLACEHOLDER.finditer(text))
+        unresolved = [key for key in left if not key.startswith("secure::")]
+        return Resolution(text, list(dict.fromkeys(unresolved)))
+
+    def _substitute_innermost(self, text: str) -> str:
+        """Replace placeholders that hold no other, growing no longer than the bound."""
+        room = MAX_RESOLVED_CHARS - len(text)
 
         def substitute(match: re.Match[str]) -> str:
-            key = match.group(1).strip()
-            if key.startswith("secure::"):
-                return "${" + key + "}"
-            if key not in self._values:
-                unresolved.append(key)
+            nonlocal room
+            replacement = self._replacement(match.group(1).strip())
+            if replacement is None:
                 return match.group(0)
-            return MASK if looks_secret(key) else self._values[key]
+            growth = len(replacement) - len(match.group(0))
+            if growth > room:
+                return match.group(0)
+            room -= growth
+            return replacement
 
-        return Resolution(_PLACEHOLDER.sub(substitute, text), unresolved)
+        return _PLACEHOLDER.sub(substitute, text)
+
+    def _replacement(self, key: str) -> str | None:
+        """Give ``${key}``'s value or default, masked if secret; None if unknown.
+
+        A ``secure::`` key is left for Mule to decrypt, and a ``::`` prefix such
+        as ``file::`` is part of the key, not a default separator.
+        """
+        if key.startswith("secure::"):
+            return None
+        name, value = key, self._values.get(key)
+        split = None if value is not None else _DEFAULT_SEPARATOR.fullmatch(key)
+        if split:
+            name = split.group(1).strip()
+            value = self._values.get(name, split.group(2))
+        if value is None:
+            return None
+        return MASK if looks_secret(name) else value
