@@ -65,7 +65,11 @@ class Trigger:
 
 @dataclass(frozen=True)
 class Call:
-    """One outbound operation and how often it happens: per record, block or run."""
+    """One outbound operation and how often it happens.
+
+    ``per`` is ``record``, ``block`` or ``run``, or ``failure`` for a call in an
+    error handler, which happens only when processing fails.
+    """
 
     component: str
     per: str

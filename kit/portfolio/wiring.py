@@ -3,7 +3,8 @@
 Each call gets its multiplicity from where it sits: ``record`` inside a batch
 step, a foreach, or any message or request flow; ``block`` inside a batch
 aggregator (Mule 3 ``batch:commit``); ``run`` elsewhere in a scheduled flow and in
-a batch job's input and on-complete phases.
+a batch job's input and on-complete phases; ``failure`` inside an error handler
+(Mule 3 exception strategies), which runs only when processing fails.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from kit.portfolio.model import BatchSettings, Call, Step
 from kit.portfolio.namespaces import is_annotation, is_source, name_of, qualified
 
 _PER_RECORD_SCOPES = frozenset({"foreach", "parallel-foreach"})
+_ERROR_HANDLERS = frozenset(
+    {
+        "error-handler",
+        "catch-exception-strategy",
+        "rollback-exception-strategy",
+        "choice-exception-strategy",
+    }
+)
 
 # What the walk does with an element, decided once per tag.
 _COMMENT = "comment"
@@ -27,6 +36,7 @@ _PER_RECORD_SCOPE = "per-record-scope"
 _BATCH_JOB = "batch-job"
 _BATCH_EXECUTE = "batch-execute"
 _POLL = "poll"
+_ERROR_HANDLER = "error-handler"
 _ROLES: dict[object, tuple[str, str, str]] = {}
 
 # Bounds on one job's walk, so that untrusted XML cannot make it run for ever
@@ -51,6 +61,8 @@ def _role_of(element) -> tuple[str, str, str]:
         role = _POLL
     elif prefix == "" and local in _PER_RECORD_SCOPES:
         role = _PER_RECORD_SCOPE
+    elif prefix == "" and local in _ERROR_HANDLERS:
+        role = _ERROR_HANDLER
     elif prefix == "batch" and local in ("job", "execute"):
         role = _BATCH_JOB if local == "job" else _BATCH_EXECUTE
     elif is_operation(prefix, local):
@@ -165,6 +177,8 @@ class Walker:
             self._flow_ref(element, place, reach)
         elif role == _PER_RECORD_SCOPE:
             self._children(element, place._replace(per="record"), reach)
+        elif role == _ERROR_HANDLER:
+            self._children(element, place._replace(per="failure"), reach)
         elif role == _BATCH_JOB:
             name = element.get("jobName") or element.get("name") or "(unnamed)"
             self._batch_job(element, name, place, reach)
