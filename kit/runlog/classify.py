@@ -18,14 +18,14 @@ APP_AFTER_RUNTIME = r": \[([^\[\]]+)\]\."
 APP_AT_START = r"^\[([^\[\]]+)\]\."
 
 
-def classified_sql(
-    engine_lines: str, file_app: str | None, record_app: bool = False
-) -> str:
+def classified_sql(engine_lines: str, record_app: bool = False) -> str:
     """SQL adding ``kind``, ``matched``, the message fields and ``app``.
 
     ``engine_lines`` is a query with columns line, text, level, logged_at,
     thread, logger and message, and ``record_app`` when its records name their
-    application. The app is the record's, else the thread's, else ``file_app``.
+    application. The app is the record's, else the thread's, else NULL: the
+    file's fallback app is applied per run (see :mod:`kit.runlog.runs`), so
+    that a line naming its app wins over it for the whole run.
     """
     kind = "CASE WHEN logger = '' THEN NULL WHEN trim(message) = '' THEN 'blank'\n"
     for pattern in PATTERNS:
@@ -41,7 +41,7 @@ def classified_sql(
     app = (
         f"coalesce({'record_app, ' if record_app else ''}"
         f"nullif({after_runtime}, ''), "
-        f"nullif(nullif({at_start}, ''), 'MuleRuntime'), {sql_text(file_app or '')})"
+        f"nullif(nullif({at_start}, ''), 'MuleRuntime'))"
     )
     numbers = ", ".join(
         f"try_cast(parts.{field} AS BIGINT) AS {field}"

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HEAD_BYTES = 256 * 1024
+UTF16_PROBLEM = (
+    "looks like UTF-16 text, not UTF-8 (as PowerShell's > writes); convert it "
+    "to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.log"
+)
 _CHUNK = 4 * 1024 * 1024
 # What the standard gzip reader raises for a file cut short or corrupt.
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
@@ -33,6 +37,7 @@ class FileFacts:
     compressed: bool
     head: str
     binary: bool = False
+    utf16: bool = False
     valid_utf8: bool = True
     crlf: bool = False
     ends_with_newline: bool = True
@@ -51,7 +56,9 @@ def sniff_file(path: Path) -> FileFacts:
     """Read only the head: compression, first bytes as text, binary or not.
 
     The rest of the facts come from :func:`measure_file`, which reads it all.
+    A path that is not a regular file raises OSError before it is opened.
     """
+    _check_regular_file(path)
     facts = FileFacts(
         path=path,
         content_hash="",
@@ -63,7 +70,8 @@ def sniff_file(path: Path) -> FileFacts:
     head = _read_head(facts)
     facts.bytes = len(head)
     facts.head = head.decode("utf-8", errors="replace")
-    facts.binary = _looks_binary(head)
+    facts.utf16 = _looks_utf16(head)
+    facts.binary = facts.utf16 or _looks_binary(head)
     facts.crlf = b"\r\n" in head
     return facts
 
@@ -79,7 +87,7 @@ def measure_file(facts: FileFacts) -> None:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = size = 0
-    last = b""
+    tail = b""
     valid_utf8 = True
     for chunk in read_chunks(facts):
         digest.update(chunk)
@@ -90,9 +98,9 @@ def measure_file(facts: FileFacts) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 valid_utf8 = False
-        last = chunk[-1:]
+        tail = (tail + chunk[-2:])[-2:]
 
-    facts.ends_with_newline = size == 0 or last == b"\n"
+    facts.ends_with_newline = size == 0 or _ends_with_newline(tail, facts.utf16)
     facts.content_hash = digest.hexdigest()
     facts.bytes = size
     facts.lines = lines + (0 if facts.ends_with_newline else 1)
@@ -145,6 +153,30 @@ def _read_head(facts: FileFacts) -> bytes:
     return head[:HEAD_BYTES]
 
 
+def _check_regular_file(path: Path) -> None:
+    """Raise OSError, saying why, when ``path`` is not a regular file.
+
+    Checked before opening: opening a named pipe would wait for a writer, and
+    the error for a broken symbolic link would not name the link's target.
+    """
+    if path.is_file():
+        return
+    if path.is_symlink():
+        raise FileNotFoundError(
+            f"symbolic link to {os.readlink(path)!r}, which leads to no file"
+        )
+    if path.exists():
+        raise OSError("not a regular file (a pipe, socket or device?)")
+    raise FileNotFoundError("no such file; was it removed while reading?")
+
+
+def _ends_with_newline(tail: bytes, utf16: bool) -> bool:
+    """Whether the last two bytes end in a line feed, a two-byte one in UTF-16."""
+    if utf16:
+        return tail in (b"\n\x00", b"\x00\n")
+    return tail[-1:] == b"\n"
+
+
 def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as stream:
         return stream.read(2) == b"\x1f\x8b"
@@ -160,6 +192,25 @@ def _looks_binary(head: bytes) -> bool:
     return controls > len(head[:8192]) * 0.1
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """A UTF-16 byte order mark, or a NUL in nearly every other byte, means UTF-16.
+
+    That is what Windows PowerShell's ``>`` writes. Nearly all NULs on one side
+    and almost none on the other tells text from other binary content.
+
+    >>> _looks_utf16("INFO  started\\n".encode("utf-16-le")), _looks_utf16(b"\\0" * 64)
+    (True, False)
+    """
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return True
+    sample = head[:8192]
+    if len(sample) < 8:
+        return False
+    halves = (sample[0::2], sample[1::2])
+    nul_shares = [half.count(0) / len(half) for half in halves]
+    return max(nul_shares) > 0.9 and min(nul_shares) < 0.1
+
+
 def _problems(facts: FileFacts) -> list[str]:
     problems = []
     if facts.damage is not None:
@@ -169,6 +220,10 @@ def _problems(facts: FileFacts) -> list[str]:
         )
     if facts.bytes == 0:
         problems.append("empty file")
+    if facts.utf16:
+        # Read as UTF-8, its bytes would add problems that are not the file's.
+        problems.append(UTF16_PROBLEM)
+        return problems
     if facts.binary:
         problems.append("binary content")
     if not facts.valid_utf8:
@@ -181,10 +236,14 @@ def _problems(facts: FileFacts) -> list[str]:
 
 
 def find_log_files(paths: list[Path]) -> list[Path]:
-    """Every file under ``paths`` (folders recursively), sorted, hidden ones skipped."""
+    """Every file under ``paths`` (folders recursively), sorted, hidden ones skipped.
+
+    A path given that is not a folder is kept even if it cannot be read, so
+    that ingesting it reports it rather than dropping it.
+    """
     found: list[Path] = []
     for path in paths:
-        if path.is_file():
+        if not path.is_dir():
             found.append(path)
             continue
         for folder, subfolders, files in os.walk(path):

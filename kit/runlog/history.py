@@ -31,12 +31,13 @@ _CHECKS = """
 
 
 def read_run_history(
-    con: duckdb.DuckDBPyConnection, facts: FileFacts, file_app: str | None
+    con: duckdb.DuckDBPyConnection, facts: FileFacts
 ) -> tuple[int, int]:
     """Turn the CSV's rows into events and rejects; return ``(valid, rejected)``.
 
     A row with too few fields (the last of a file cut short, say) is padded
     with NULLs and checked like any other, instead of failing the whole file.
+    A row without an app takes the file's fallback app when runs are built.
     """
     with readable_path(facts) as (path, compressed):
         compression = "gzip" if compressed else "none"
@@ -50,7 +51,7 @@ def read_run_history(
             """
         )
     columns = {row[0] for row in con.execute("DESCRIBE history_rows").fetchall()}
-    app = "nullif(app, '')" if "app" in columns else sql_text(file_app or "")
+    app = "app" if "app" in columns else "NULL"
     loaded = (
         "try_cast(records_loaded AS BIGINT)" if "records_loaded" in columns else "NULL"
     )

@@ -27,6 +27,7 @@ from kit.runlog.exports import (
     read_json_records,
 )
 from kit.runlog.files import (
+    UTF16_PROBLEM,
     FileFacts,
     find_log_files,
     measure_file,
@@ -34,12 +35,13 @@ from kit.runlog.files import (
     sniff_file,
 )
 from kit.runlog.history import read_run_history
-from kit.runlog.layouts import detect_text_layout
+from kit.runlog.layouts import TextLayout, detect_text_layout
 from kit.runlog.runs import rebuild_runs
 from kit.runlog.text import (
     engine_lines_sql,
     engine_logger_sql,
     load_lines_as_is,
+    other_layout_starts,
     read_lines,
     sql_text,
 )
@@ -48,7 +50,12 @@ log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_REJECTS_PER_FILE = 10_000
-_APP_FROM_FILE_NAME = re.compile(r"^mule-app-(.+?)(?:\.\d+)?\.log(?:\.\d+)?(?:\.gz)?$")
+# mule-app-APP.log, rotated as APP.1.log (the kit's samples), .log.1 (log4j's
+# index) or .log.2017-11-12 (Mule 3's daily roll), any of them gzipped.
+_APP_FROM_FILE_NAME = re.compile(
+    r"^mule-app-(.+?)(\.\d+)?\.log(?:\.\d+|\.\d{4}-\d\d-\d\d)?(?:\.gz)?$"
+)
+_ENDS_IN_DOTTED_NUMBER = re.compile(r"\.\d+$")
 _PROGRESS_BYTES = 64 * 1024 * 1024
 # The columns of log_files a file read again reports as its counts.
 _STORED_COUNTS = (
@@ -150,11 +157,19 @@ def _with_progress(files: list[Path]) -> Iterable[Path]:
 
     tqdm is imported only then: even a disabled bar takes a multiprocessing lock.
     """
-    if len(files) < 2 or sum(path.stat().st_size for path in files) <= _PROGRESS_BYTES:
+    if len(files) < 2 or sum(_size(path) for path in files) <= _PROGRESS_BYTES:
         return files
     from tqdm import tqdm
 
     return tqdm(files, unit="file", disable=None, leave=False)
+
+
+def _size(path: Path) -> int:
+    """The file's size, or 0 when it cannot be read: ingesting it reports that."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def ingest_file(
@@ -164,7 +179,76 @@ def ingest_file(
 
     The file is hashed and counted in a thread while DuckDB parses it. A file
     whose content was ingested before reports the counts stored then, marked
-    as a duplicate.
+    as a duplicate. A file that cannot be read is recorded as ``unreadable``.
+    """
+    file_app = app or _app_from_file_name(path.name)
+    _forget_no_content_rows(con, path)
+    try:
+        facts, layout, label, as_is = _read_file(con, path)
+    except OSError as exc:
+        return _record_unreadable(con, path, exc.strerror or str(exc), file_app)
+
+    counts = FileCounts(str(path), label, lines=facts.lines, problems=facts.problems)
+    if facts.damage is not None:
+        log.warning(
+            "%s: the gzip stream is broken (%s); the %d lines before the break "
+            "are read. Copy the file again from its source to read the rest",
+            path,
+            facts.damage,
+            facts.lines,
+        )
+    if facts.bytes == 0:
+        # Every empty file has the same hash, yet none duplicates another.
+        facts.content_hash = _no_content_key("empty", path)
+    elif _count_as_read_before(con, facts, counts):
+        log.info("%s: same content as a file ingested before; skipped", path)
+        return counts
+
+    if facts.utf16:
+        counts.layout = "utf-16"
+        _reject_whole_file(con, facts, counts, f"not a log as it is: {UTF16_PROBLEM}")
+    elif facts.binary:
+        counts.layout = "binary"
+        _reject_whole_file(con, facts, counts, "binary file: not a log")
+    elif facts.bytes == 0:
+        counts.layout = "empty"
+    elif looks_like_run_history(facts.head):
+        counts.layout = "run-history-csv"
+        _ingest_run_history(con, facts, counts)
+    elif looks_like_json(facts.head):
+        _ingest_json(con, facts, counts)
+    elif layout is None:
+        _reject_whole_file(
+            con, facts, counts, "no known log layout; is this a Mule runtime log?"
+        )
+    else:
+        _ingest_text(con, facts, counts, layout, as_is)
+
+    _record_file(con, facts, counts, file_app)
+    if counts.rejected_lines:
+        log.warning(
+            "%s: %d lines not understood, most for this reason: %s. See the "
+            "log_rejects table",
+            path,
+            counts.rejected_lines,
+            _commonest_reject_reason(con, facts.content_hash),
+        )
+    return counts
+
+
+def _commonest_reject_reason(con: duckdb.DuckDBPyConnection, content_hash: str) -> str:
+    """The reason most of a file's rejects share, so the warning says what to fix."""
+    return con.execute(
+        "SELECT mode(reason) FROM log_rejects WHERE content_hash = ?", [content_hash]
+    ).fetchall()[0][0]
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> tuple[FileFacts, TextLayout | None, str, tuple[int, int] | None]:
+    """Sniff, measure and (if it is a text log) load the file; OSError if unreadable.
+
+    Returns the facts, the text layout and its label, and the as-is load.
     """
     facts = sniff_file(path)
     layout, label = None, "unknown"
@@ -176,46 +260,45 @@ def ingest_file(
             if layout is not None:
                 as_is = load_lines_as_is(con, facts, layout)
         measuring.result()
+    return facts, layout, label, as_is
 
-    counts = FileCounts(str(path), label, lines=facts.lines, problems=facts.problems)
-    if facts.damage is not None:
-        log.warning(
-            "%s: the gzip stream is broken (%s); the %d lines before the break "
-            "are read. Copy the file again from its source to read the rest",
-            path,
-            facts.damage,
-            facts.lines,
-        )
-    if _count_as_read_before(con, facts, counts):
-        log.info("%s: same content as a file ingested before; skipped", path)
-        return counts
 
-    file_app = app or _app_from_file_name(path.name)
-    if facts.binary:
-        counts.layout = "binary"
-        _reject_whole_file(con, facts, counts, "binary file: not a log")
-    elif facts.bytes == 0:
-        counts.layout = "empty"
-    elif looks_like_run_history(facts.head):
-        counts.layout = "run-history-csv"
-        _ingest_run_history(con, facts, counts, file_app)
-    elif looks_like_json(facts.head):
-        _ingest_json(con, facts, counts, file_app)
-    elif layout is None:
-        _reject_whole_file(
-            con, facts, counts, "no known log layout; is this a Mule runtime log?"
-        )
-    else:
-        _ingest_text(con, facts, counts, file_app, layout, as_is)
-
+def _record_unreadable(
+    con: duckdb.DuckDBPyConnection, path: Path, reason: str, file_app: str | None
+) -> FileCounts:
+    """Count a file that cannot be read as one with no lines, and say what to do."""
+    log.warning(
+        "%s: cannot be read: %s. Skipped; repair or remove it and run kit logs again",
+        path,
+        reason,
+    )
+    counts = FileCounts(str(path), "unreadable", problems=[f"cannot be read: {reason}"])
+    facts = FileFacts(
+        path=path,
+        content_hash=_no_content_key("unreadable", path),
+        bytes=0,
+        lines=0,
+        compressed=False,
+        head="",
+    )
     _record_file(con, facts, counts, file_app)
-    if counts.rejected_lines:
-        log.warning(
-            "%s: %d lines not understood; see the log_rejects table",
-            path,
-            counts.rejected_lines,
-        )
     return counts
+
+
+def _forget_no_content_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Drop what an earlier ingest recorded of ``path`` when it was empty or unreadable.
+
+    Whatever the file is now, it is recorded afresh, so no stale row remains.
+    """
+    con.execute(
+        "DELETE FROM log_files WHERE content_hash IN (?, ?)",
+        [_no_content_key("empty", path), _no_content_key("unreadable", path)],
+    )
+
+
+def _no_content_key(kind: str, path: Path) -> str:
+    """What stands for the content hash of a file without content: its path."""
+    return f"{kind}:{path.absolute()}"
 
 
 def _count_as_read_before(
@@ -249,23 +332,60 @@ def _app_from_file_name(name: str) -> str | None:
 
     >>> _app_from_file_name("mule-app-orders-sync.1.log.gz")
     'orders-sync'
+    >>> _app_from_file_name("mule-app-orders.log.2017-11-12")
+    'orders'
+    >>> _app_from_file_name("mule-app-orders_1.4.0.log")
+    'orders_1.4.0'
     """
     match = _APP_FROM_FILE_NAME.match(name)
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    app, index = match.groups()
+    # A number after a dotted number ends a version (APP_1.4.0), not a rotation.
+    # APP_1.4 cannot be told from APP_1 rotated once, and is read as the latter.
+    if index and _ENDS_IN_DOTTED_NUMBER.search(app):
+        return app + index
+    return app
 
 
-def _ingest_text(
-    con, facts: FileFacts, counts: FileCounts, file_app, layout, as_is
-) -> None:
+def _ingest_text(con, facts: FileFacts, counts: FileCounts, layout, as_is) -> None:
     lines, starts = read_lines(con, facts, layout, as_is)
     year = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc).year
-    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, year), file_app)
+    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, year))
     counts.lines = lines
     counts.continuation_lines = lines - starts
     counts.other_lines = starts - counts.event_lines - counts.rejected_lines
+    _report_other_layouts(facts, counts, layout, other_layout_starts(con, layout))
 
 
-def _ingest_json(con, facts: FileFacts, counts: FileCounts, file_app) -> None:
+def _report_other_layouts(
+    facts: FileFacts, counts: FileCounts, layout: TextLayout, found: dict[str, int]
+) -> None:
+    """Say so when lines of another layout were counted as continuations.
+
+    One layout is read per file, so in a file that joins two logs the second
+    one's events are lost as continuation lines; the fix is to split the file.
+    """
+    if not found:
+        return
+    total = sum(found.values())
+    others = " and ".join(found)
+    counts.problems.append(
+        f"{total:,} lines start events in the {others} layout but are counted as "
+        f"continuations of the {layout.name} layout; split the file by layout"
+    )
+    log.warning(
+        "%s: %d lines start events in the %s layout, not in this file's %s "
+        "layout, and are counted as continuation lines. Split the file into one "
+        "file per layout and ingest the parts",
+        facts.path,
+        total,
+        others,
+        layout.name,
+    )
+
+
+def _ingest_json(con, facts: FileFacts, counts: FileCounts) -> None:
     if facts.bytes > MAX_JSON_BYTES:
         counts.layout = "json"
         _reject_whole_file(con, facts, counts, "JSON export over the size limit")
@@ -279,21 +399,21 @@ def _ingest_json(con, facts: FileFacts, counts: FileCounts, file_app) -> None:
         return
     con.register("json_records", records)
     engine = f"SELECT * FROM json_records WHERE {engine_logger_sql('logger')}"
-    _store_engine_lines(con, facts, counts, engine, file_app, record_app=True)
+    _store_engine_lines(con, facts, counts, engine, record_app=True)
     con.unregister("json_records")
     counts.lines = records.num_rows
     counts.other_lines = counts.lines - counts.event_lines - counts.rejected_lines
 
 
-def _ingest_run_history(con, facts: FileFacts, counts: FileCounts, file_app) -> None:
-    valid, rejected = read_run_history(con, facts, file_app)
+def _ingest_run_history(con, facts: FileFacts, counts: FileCounts) -> None:
+    valid, rejected = read_run_history(con, facts)
     counts.event_lines = valid
     counts.rejected_lines = rejected
     counts.other_lines = counts.lines - valid - rejected
 
 
 def _store_engine_lines(
-    con, facts: FileFacts, counts: FileCounts, engine_sql: str, file_app, **options
+    con, facts: FileFacts, counts: FileCounts, engine_sql: str, **options
 ) -> None:
     """Classify engine lines: understood ones become events, the rest rejects.
 
@@ -303,7 +423,7 @@ def _store_engine_lines(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE engine_lines AS "
         "SELECT * EXCLUDE (text, message), CASE WHEN NOT matched THEN text END AS text "
-        f"FROM ({classified_sql(engine_sql, file_app, **options)})"
+        f"FROM ({classified_sql(engine_sql, **options)})"
     )
     source = sql_text(str(facts.path))
     digest = sql_text(facts.content_hash)
@@ -356,6 +476,7 @@ def _read_text(facts: FileFacts) -> str:
 
 
 def _record_file(con, facts: FileFacts, counts: FileCounts, file_app) -> None:
+    """Add the file to log_files; its ``app`` is the fallback for runs naming none."""
     con.execute(
         "INSERT INTO log_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

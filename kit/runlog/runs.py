@@ -3,7 +3,8 @@
 Runs are rebuilt from every event in the store after each ingest, so a run
 whose lines are spread over rotated files becomes one row. A run is one
 instance of one batch job; the app is whichever of its lines names one (the
-batch worker threads of Mule 3 do not).
+batch worker threads of Mule 3 do not), else the fallback app of its files
+(``--app`` or the file name) kept in ``log_files``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ DELETE FROM runs;
 INSERT INTO runs BY NAME
 WITH per_instance AS (
     SELECT
-        max(app) AS app,
+        coalesce(max(e.app), max(f.app)) AS app,
         job,
         instance,
         min(logged_at) FILTER (WHERE kind = 'created') AS created_at,
@@ -31,7 +32,7 @@ WITH per_instance AS (
         bool_or(kind = 'no-records') AS empty,
         bool_or(kind = 'stopped' OR kind = 'max-failed') AS stopped,
         arg_min(source_file, coalesce(logged_at, TIMESTAMP '9999-12-31')) AS source_file
-    FROM log_events
+    FROM log_events e LEFT JOIN log_files f USING (content_hash)
     WHERE instance IS NOT NULL AND job IS NOT NULL
     GROUP BY job, instance
 )
@@ -63,8 +64,9 @@ GROUP BY r.app, e.job, e.instance, e.step;
 
 DELETE FROM skipped_triggers;
 INSERT INTO skipped_triggers BY NAME
-SELECT DISTINCT app, flow, logged_at AS skipped_at, source_file, line
-FROM log_events
+SELECT DISTINCT coalesce(e.app, f.app) AS app, flow, logged_at AS skipped_at,
+       source_file, line
+FROM log_events e LEFT JOIN log_files f USING (content_hash)
 WHERE kind = 'skipped';
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from kit.runlog.files import FileFacts, read_chunks
-from kit.runlog.layouts import TextLayout
+from kit.runlog.layouts import TEXT_LAYOUTS, TextLayout
 from kit.runlog.messages import (
     BATCH_LOGGER_MARKS,
     SCHEDULER_LOGGER_SUFFIX,
@@ -50,9 +50,10 @@ def load_lines_as_is(
 
     Returns ``(lines, event_starts)``, or None when DuckDB cannot read it so.
     Only lines that may come from the batch engine or the scheduler keep their
-    text. A line's number is its row's ``rowid + 1``: the table keeps the file's
-    order, and numbering in the query (``row_number()``) would confine the read
-    to one thread.
+    text, and a line that starts no event keeps its head for the check of other
+    layouts. A line's number is its row's ``rowid + 1``: the table keeps the
+    file's order, and numbering in the query (``row_number()``) would confine
+    the read to one thread.
     """
     try:
         return _load_lines(con, str(facts.path), facts.compressed, layout)
@@ -102,7 +103,8 @@ def _load_lines(
         CREATE OR REPLACE TEMP TABLE log_lines AS
         SELECT
             regexp_matches(left(line, 48), {sql_text(layout.start)}) AS is_start,
-            CASE WHEN {_CANDIDATE} THEN line END AS text
+            CASE WHEN {_CANDIDATE} THEN line END AS text,
+            CASE WHEN NOT is_start THEN left(line, 48) END AS head
         FROM read_csv({sql_text(path)}, {", ".join(options)})
         """
     )
@@ -110,6 +112,34 @@ def _load_lines(
         "SELECT count(*), count(*) FILTER (WHERE is_start) FROM log_lines"
     ).fetchall()[0]
     return int(lines), int(starts)
+
+
+def _other_layout_sql(layout: TextLayout) -> str:
+    """SQL naming the first other known layout whose event start ``head`` matches."""
+    branches = "".join(
+        f" WHEN regexp_matches(head, {sql_text(other.start)})"
+        f" THEN {sql_text(other.name)}"
+        for other in TEXT_LAYOUTS
+        if other is not layout
+    )
+    return f"CASE{branches} END"
+
+
+def other_layout_starts(
+    con: duckdb.DuckDBPyConnection, layout: TextLayout
+) -> dict[str, int]:
+    """Per other layout, the continuation lines of ``log_lines`` that start its events.
+
+    Any at all mean the file mixes layouts (two logs joined by ``cat``, say).
+    Only continuation lines keep their head, so the patterns run on those alone.
+    """
+    rows = con.execute(
+        f"SELECT other_layout, count(*) FROM ("
+        f"SELECT {_other_layout_sql(layout)} AS other_layout FROM log_lines "
+        "WHERE head IS NOT NULL) WHERE other_layout IS NOT NULL "
+        "GROUP BY other_layout ORDER BY other_layout"
+    ).fetchall()
+    return {name: int(count) for name, count in rows}
 
 
 def _write_clean_copy(facts: FileFacts, target: Path) -> None:

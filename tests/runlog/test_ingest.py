@@ -1,0 +1,241 @@
+"""Files that are not one plain log: unreadable, UTF-16, empty, mixed layouts.
+
+Each is counted and reported, never dropped; the file name's app is checked too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from kit.cli import main
+from kit.runlog import ingest_logs
+from kit.runlog.ingest import IngestSummary, _app_from_file_name
+from kit.store import open_store
+from tests.conftest import LOG_CORPUS
+
+COUNTS = ("event_lines", "other_lines", "continuation_lines", "rejected_lines")
+MULE3_APP_LOG = (
+    "mule3-app-log__pksinghgit__mule-app-salesforce-to-MySQL-DB-using-"
+    "Batch-Processing_1.4.0.log"
+)
+CONSOLE_69 = (
+    "mule3-studio-console__pksinghgit__69-fixed-length-csv-db.batch-lines-only.log"
+)
+LEVEL_FIRST_LINE = (
+    "INFO  2026-03-02 01:00:00,000 [main] org.mule.runtime.core.Server: started\n"
+)
+CONSOLE_LINE = "2026-03-02 01:00:01,000 [main] INFO  org.mule.Server - started\n"
+
+
+def warnings_naming(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
+    """The warnings logged that name the file called ``name``."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and name in record.getMessage()
+    ]
+
+
+def entry(summary: IngestSummary, name: str) -> dict:
+    """The summary's counts for the file called ``name``."""
+    [counts] = [item for item in summary.files if Path(item.path).name == name]
+    return counts.to_json()
+
+
+@pytest.mark.parametrize(
+    ("name", "app"),
+    [
+        ("mule-app-orders.log", "orders"),
+        ("mule-app-orders-sync.1.log.gz", "orders-sync"),
+        ("mule-app-orders.2.log.gz", "orders"),
+        ("mule-app-orders-v2.1.log", "orders-v2"),
+        ("mule-app-orders.log.1", "orders"),
+        ("mule-app-orders.log.2017-11-12", "orders"),
+        ("mule-app-orders.log.2017-11-12.gz", "orders"),
+        (
+            "mule-app-salesforce-to-MySQL-DB-using-Batch-Processing_1.4.0.log",
+            "salesforce-to-MySQL-DB-using-Batch-Processing_1.4.0",
+        ),
+        ("mule_ee.log", None),
+    ],
+)
+def test_the_app_a_file_name_gives(name: str, app: str | None) -> None:
+    """Rotation suffixes are dropped from the app name; version numbers are not."""
+    assert _app_from_file_name(name) == app
+
+
+def test_a_broken_link_is_reported_and_the_rest_ingested(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A dangling symbolic link is one unreadable file with one warning."""
+    (tmp_path / "good.log").write_text(LEVEL_FIRST_LINE)
+    (tmp_path / "x.log").symlink_to(tmp_path / "nowhere.log")
+    con = open_store()
+
+    summary = ingest_logs(con, [tmp_path])
+    broken = entry(summary, "x.log")
+    stored = con.execute(
+        "SELECT layout, lines, problems FROM log_files WHERE ends_with(path, 'x.log')"
+    ).fetchall()
+
+    assert [Path(counts.path).name for counts in summary.files] == ["good.log", "x.log"]
+    assert entry(summary, "good.log")["other_lines"] == 1
+    assert (broken["layout"], broken["lines"]) == ("unreadable", 0)
+    assert broken["problems"] == [
+        f"cannot be read: symbolic link to {str(tmp_path / 'nowhere.log')!r}, "
+        "which leads to no file"
+    ]
+    assert stored == [("unreadable", 0, broken["problems"])]
+    [warning] = warnings_naming(caplog, "x.log")
+    assert "repair or remove it" in warning
+
+
+def test_a_named_pipe_is_reported_without_waiting_for_it(tmp_path: Path) -> None:
+    """A pipe in the folder is not opened (that would block) but recorded unreadable."""
+    os.mkfifo(tmp_path / "pipe.log")
+
+    summary = ingest_logs(open_store(), [tmp_path])
+
+    assert entry(summary, "pipe.log")["layout"] == "unreadable"
+    assert "not a regular file" in entry(summary, "pipe.log")["problems"][0]
+
+
+def test_an_unreadable_file_in_the_json_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kit logs exits 0 and lists the broken link like any other file, with no lines."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.log").write_text(LEVEL_FIRST_LINE)
+    (logs / "x.log").symlink_to("/nope")
+    arguments = [str(logs), "--db", str(tmp_path / "a.duckdb"), "--json", "-"]
+
+    assert main(["logs", *arguments]) == 0
+    document = json.loads(capsys.readouterr().out)
+
+    assert (document["files"], document["lines"]) == (2, 1)
+    [broken] = [item for item in document["per_file"] if item["path"].endswith("x.log")]
+    assert broken["layout"] == "unreadable"
+    assert broken["lines"] == sum(broken[name] for name in COUNTS) == 0
+
+
+def test_a_repaired_file_replaces_its_unreadable_row(tmp_path: Path) -> None:
+    """Once the link's target exists, ingesting again keeps only the file's content."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "x.log").symlink_to(tmp_path / "target.txt")
+    con = open_store()
+    ingest_logs(con, [logs])
+    (tmp_path / "target.txt").write_text(LEVEL_FIRST_LINE)
+
+    ingest_logs(con, [logs])
+    rows = con.execute(
+        "SELECT path, layout, lines FROM log_files ORDER BY 1"
+    ).fetchall()
+
+    assert [(Path(path).name, layout, lines) for path, layout, lines in rows] == [
+        ("x.log", "mule4", 1)
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_rejected_with_how_to_convert_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, encoding: str
+) -> None:
+    """UTF-16 (with or without a byte order mark) is said to be UTF-16, not binary."""
+    (tmp_path / "powershell.log").write_bytes((LEVEL_FIRST_LINE * 3).encode(encoding))
+    con = open_store()
+
+    summary = ingest_logs(con, [tmp_path])
+    counts = entry(summary, "powershell.log")
+    [reason] = con.execute("SELECT DISTINCT reason FROM log_rejects").fetchall()[0]
+
+    assert (counts["layout"], counts["lines"], counts["rejected_lines"]) == (
+        "utf-16",
+        3,
+        3,
+    )
+    [problem] = counts["problems"]
+    for text in (problem, reason, *warnings_naming(caplog, "powershell.log")):
+        assert "UTF-16" in text
+        assert "iconv -f UTF-16 -t UTF-8" in text
+
+
+def test_every_empty_file_is_recorded(tmp_path: Path) -> None:
+    """Two empty files are two files, neither a duplicate, both in log_files."""
+    (tmp_path / "a.log").write_bytes(b"")
+    (tmp_path / "b.log").write_bytes(b"")
+    con = open_store()
+
+    first = ingest_logs(con, [tmp_path])
+    again = ingest_logs(con, [tmp_path])
+    stored = con.execute("SELECT path, layout FROM log_files ORDER BY 1").fetchall()
+
+    for summary in (first, again):
+        assert [(Path(c.path).name, c.duplicate) for c in summary.files] == [
+            ("a.log", False),
+            ("b.log", False),
+        ]
+    assert [(Path(path).name, layout) for path, layout in stored] == [
+        ("a.log", "empty"),
+        ("b.log", "empty"),
+    ]
+
+
+def test_lines_of_a_second_layout_are_counted_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two console lines in a level-first file are continuations, said out loud."""
+    (tmp_path / "joined.log").write_text(
+        LEVEL_FIRST_LINE * 3 + CONSOLE_LINE + "\tat a stack frame\n" + CONSOLE_LINE
+    )
+
+    summary = ingest_logs(open_store(), [tmp_path])
+    counts = entry(summary, "joined.log")
+
+    assert (counts["lines"], counts["other_lines"], counts["continuation_lines"]) == (
+        6,
+        3,
+        3,
+    )
+    assert counts["problems"] == [
+        "2 lines start events in the console layout but are counted as "
+        "continuations of the level-first layout; split the file by layout"
+    ]
+    [warning] = warnings_naming(caplog, "joined.log")
+    assert "2 lines" in warning and "console" in warning and "Split" in warning
+
+
+def test_a_file_in_one_layout_has_no_layout_problem(tmp_path: Path) -> None:
+    """Continuation lines that start no event in any layout raise nothing."""
+    (tmp_path / "plain.log").write_text(LEVEL_FIRST_LINE + "\tat a stack frame\n")
+
+    summary = ingest_logs(open_store(), [tmp_path])
+
+    assert entry(summary, "plain.log")["continuation_lines"] == 1
+    assert entry(summary, "plain.log")["problems"] == []
+
+
+@pytest.mark.skipif(
+    not (LOG_CORPUS / CONSOLE_69).is_file(), reason="public Mule log corpus not present"
+)
+def test_a_real_app_log_and_console_log_joined_by_cat(tmp_path: Path) -> None:
+    """The console log's 114 event lines, hand-counted, are named as another layout."""
+    joined = tmp_path / "joined.log"
+    joined.write_bytes(
+        (LOG_CORPUS / MULE3_APP_LOG).read_bytes()
+        + (LOG_CORPUS / CONSOLE_69).read_bytes()
+    )
+
+    summary = ingest_logs(open_store(), [joined])
+    counts = entry(summary, "joined.log")
+
+    assert (counts["layout"], counts["lines"]) == ("mule3-app", 2092 + 238)
+    assert counts["problems"][-1].startswith(
+        "114 lines start events in the console layout"
+    )
