@@ -350,8 +350,8 @@ def _app_from_file_name(name: str) -> str | None:
 
 def _ingest_text(con, facts: FileFacts, counts: FileCounts, layout, as_is) -> None:
     lines, starts = read_lines(con, facts, layout, as_is)
-    year = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc).year
-    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, year))
+    modified = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc)
+    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, modified.date()))
     counts.lines = lines
     counts.continuation_lines = lines - starts
     counts.other_lines = starts - counts.event_lines - counts.rejected_lines

@@ -7,9 +7,11 @@ scheduler; regular expressions then run on those few lines alone.
 
 from __future__ import annotations
 
+import calendar
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -174,17 +176,19 @@ def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(pieces)
 
 
-def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
+def engine_lines_sql(layout: TextLayout, modified: date | None = None) -> str:
     """SQL over ``log_lines`` giving the engine's event lines, fields taken apart.
 
     Columns: line, text, level, logged_at, thread, logger, message. Lines whose
-    logger is not a batch or scheduler logger are left out.
+    logger is not a batch or scheduler logger are left out. A layout whose
+    stamps carry no year takes it from ``modified``, the day the file was last
+    written (see :func:`year_sql`).
     """
     names = ", ".join(sql_text(name) for name in layout.order)
     formats = ", ".join(sql_text(form) for form in layout.date_formats)
     stamp = "parts.logged_at"
     if layout.needs_year:
-        stamp = f"'{year or 1970}-' || {stamp}"
+        stamp = f"{year_sql(stamp, modified or date(1970, 1, 1))} || '-' || {stamp}"
     fields = sql_text(layout.fields)
     return f"""
         WITH parsed AS MATERIALIZED (
@@ -202,6 +206,23 @@ def engine_lines_sql(layout: TextLayout, year: int | None = None) -> str:
         WHERE {engine_logger_sql("parts.logger")}
            OR (parts.logger = '' AND ({_ENGINE_MARK}))
     """
+
+
+def year_sql(stamp: str, modified: date) -> str:
+    """SQL for the year of an ``MM-DD …`` stamp written by the day ``modified``.
+
+    A stamp later in the calendar than ``modified`` is from the year before (the
+    log crossed New Year); 29 February is from the latest leap year by then, as
+    a log cannot hold a day that did not exist.
+    """
+    leap = modified.year
+    while not (calendar.isleap(leap) and date(leap, 2, 29) <= modified):
+        leap -= 1
+    return (
+        f"CASE WHEN left({stamp}, 5) = '02-29' THEN '{leap}' "
+        f"WHEN left({stamp}, 5) > '{modified:%m-%d}' THEN '{modified.year - 1}' "
+        f"ELSE '{modified.year}' END"
+    )
 
 
 def engine_logger_sql(logger: str) -> str:

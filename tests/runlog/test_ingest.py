@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,48 @@ def test_a_real_app_log_and_console_log_joined_by_cat(tmp_path: Path) -> None:
     assert counts["problems"][-1].startswith(
         "114 lines start events in the console layout"
     )
+
+
+def _cloudhub_run(created: str, finished: str) -> str:
+    """A CloudHub appender run of job ``j`` created and finished at the stamps."""
+    thread = "[[MuleRuntime].uber.03: [payments].flow.CPU_LITE @1]"
+    engine = f"INFO  DefaultBatchEngine {thread}: "
+    return (
+        f"[{created}] {engine}Created instance 'r' for batch job 'j'\n"
+        f"[{finished}] {engine}Finished execution for instance 'r' of job 'j'. "
+        "Total Records processed: 1. Successful records: 1. Failed Records: 0\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "created", "finished", "expected"),
+    [
+        # Crossing New Year: December lines are from the year before.
+        (
+            datetime(2026, 1, 1, 1, 0),
+            "12-31 23:59:50",
+            "01-01 00:00:10",
+            ("2025-12-31 23:59:50", 20.0),
+        ),
+        # 29 February in a file written in 2026 is from 2024.
+        (
+            datetime(2026, 3, 5),
+            "02-29 10:00:00",
+            "02-29 10:00:30",
+            ("2024-02-29 10:00:00", 30.0),
+        ),
+    ],
+)
+def test_yearless_stamps_take_the_year_they_must_have(
+    tmp_path: Path, written, created, finished, expected
+) -> None:
+    """A CloudHub stamp has no year: it never lands after the file was written."""
+    log_file = tmp_path / "cloudhub.log"
+    log_file.write_text(_cloudhub_run(created, finished))
+    os.utime(log_file, (written.timestamp(), written.timestamp()))
+    con = open_store()
+
+    ingest_logs(con, [log_file])
+
+    row = con.execute("SELECT CAST(created_at AS VARCHAR), duration_s FROM runs")
+    assert row.fetchone() == expected
