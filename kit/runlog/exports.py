@@ -41,20 +41,27 @@ def looks_like_json(head: str) -> bool:
     return bool(_JSON_START.match(head))
 
 
-def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table]:
+def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table, str | None]:
     """Parse a CloudHub logs-API or Anypoint Monitoring export into log records.
 
-    Returns the layout name and a table with line, text, level, logged_at,
-    thread, logger and message. Raw newlines inside strings (as the Monitoring
-    documentation shows them) are accepted.
+    Returns the layout name, a table with line, text, level, logged_at,
+    thread, logger and message, and the text after the cut of an array cut
+    short (None when whole): its whole records before the cut are kept. Raw
+    newlines inside strings (as the Monitoring documentation shows them) are
+    accepted.
     """
     import pyarrow as pa  # here, so that reading text logs does not load Arrow
 
+    tail = None
     try:
         document = json.loads(text, strict=False)
         records = _records_of(document)
     except json.JSONDecodeError:
-        records = _json_lines(text, shown_as)
+        cut_short = _array_cut_short(text)
+        if cut_short is None:
+            records = _json_lines(text, shown_as)
+        else:
+            records, tail = cut_short
     rows = [_row_of(number, record) for number, record in enumerate(records, 1)]
     layout = (
         "monitoring-json" if any("_source" in r for r in records) else "cloudhub-json"
@@ -78,7 +85,36 @@ def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table]:
             ]
         ),
     )
-    return layout, table
+    return layout, table, tail
+
+
+def _array_cut_short(text: str) -> tuple[list[dict], str] | None:
+    """The whole records of a JSON array that breaks off, and the text after them.
+
+    None when the text is not an array, or breaks before its first record.
+    """
+    start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    if text[start : start + 1] != "[":
+        return None
+    decoder = json.JSONDecoder(strict=False)
+    records: list[dict] = []
+    position = start + 1
+    while True:
+        position = _after_separators(text, position)
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        if isinstance(record, dict):
+            records.append(record)
+    return (records, text[position:]) if records else None
+
+
+def _after_separators(text: str, position: int) -> int:
+    """Skip the blanks and commas between an array's values."""
+    while position < len(text) and text[position] in " \t\r\n,":
+        position += 1
+    return position
 
 
 def _records_of(document: object) -> list[dict]:

@@ -392,7 +392,7 @@ def _ingest_json(con, facts: FileFacts, counts: FileCounts) -> None:
         return
     text = _read_text(facts)
     try:
-        counts.layout, records = read_json_records(text, str(facts.path))
+        counts.layout, records, tail = read_json_records(text, str(facts.path))
     except ParseError as exc:
         counts.layout = "json"
         _reject_whole_file(con, facts, counts, exc.message)
@@ -402,7 +402,27 @@ def _ingest_json(con, facts: FileFacts, counts: FileCounts) -> None:
     _store_engine_lines(con, facts, counts, engine, record_app=True)
     con.unregister("json_records")
     counts.lines = records.num_rows
+    if tail is not None:
+        _reject_cut_short_tail(con, facts, counts, tail)
     counts.other_lines = counts.lines - counts.event_lines - counts.rejected_lines
+
+
+def _reject_cut_short_tail(
+    con, facts: FileFacts, counts: FileCounts, tail: str
+) -> None:
+    """Count what follows the last whole record of a cut JSON export as one reject."""
+    problem = (
+        f"JSON export cut short after record {counts.lines:,}; the rest is not "
+        "read. Export the logs again"
+    )
+    log.warning("%s: %s", facts.path, problem)
+    counts.problems.append(problem)
+    counts.lines += 1
+    counts.rejected_lines += 1
+    con.execute(
+        "INSERT INTO log_rejects VALUES (?, ?, ?, ?, ?)",
+        [facts.content_hash, str(facts.path), counts.lines, tail[:2000], problem],
+    )
 
 
 def _ingest_run_history(con, facts: FileFacts, counts: FileCounts) -> None:

@@ -285,3 +285,39 @@ def test_yearless_stamps_take_the_year_they_must_have(
 
     row = con.execute("SELECT CAST(created_at AS VARCHAR), duration_s FROM runs")
     assert row.fetchone() == expected
+
+
+def test_a_json_export_cut_short_keeps_its_whole_records(tmp_path: Path) -> None:
+    """Records before the cut are read; the cut is one reject with the reason."""
+    engine = "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine"
+    thread = "[MuleRuntime].uber.01: [refunds].flow.CPU_LITE @9"
+
+    def record(message: str) -> str:
+        return json.dumps(
+            {
+                "event": {
+                    "loggerName": engine,
+                    "threadName": thread,
+                    "timestamp": 1772416800000,
+                    "message": message,
+                    "priority": "INFO",
+                }
+            }
+        )
+
+    whole = "[" + ",\n".join(
+        [
+            record("Created instance 'ref-1' for batch job 'refundsBatch'"),
+            record("Started execution of instance 'ref-1' of job 'refundsBatch'"),
+            record("Finished execution for instance 'ref-1' of job 'refundsBatch'"),
+        ]
+    )
+    export = tmp_path / "logs-api.json"
+    export.write_text(whole[: whole.rindex("Finished") + 8])
+    con = open_store()
+
+    [counts] = ingest_logs(con, [export]).files
+
+    assert (counts.lines, counts.event_lines, counts.rejected_lines) == (3, 2, 1)
+    assert "cut short after record 2" in counts.problems[-1]
+    assert con.execute("SELECT status FROM runs").fetchall() == [("incomplete",)]
