@@ -40,6 +40,7 @@ class FileFacts:
     utf16: bool = False
     valid_utf8: bool = True
     crlf: bool = False
+    cr_only: bool = False
     ends_with_newline: bool = True
     damage: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -73,6 +74,7 @@ def sniff_file(path: Path) -> FileFacts:
     facts.utf16 = _looks_utf16(head)
     facts.binary = facts.utf16 or _looks_binary(head)
     facts.crlf = b"\r\n" in head
+    facts.cr_only = b"\r" in head and b"\n" not in head
     return facts
 
 
@@ -228,6 +230,11 @@ def _problems(facts: FileFacts) -> list[str]:
         problems.append("binary content")
     if not facts.valid_utf8:
         problems.append("invalid UTF-8; such lines read as Latin-1")
+    if facts.cr_only:
+        problems.append(
+            "lines end in carriage returns alone (classic Mac OS), so they are "
+            "read as one line; convert them, e.g. tr '\\r' '\\n' < FILE > FILE.log"
+        )
     if facts.crlf:
         problems.append("CRLF line endings")
     if not facts.ends_with_newline:

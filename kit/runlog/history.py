@@ -3,6 +3,7 @@
 Columns: ``job, instance, started_at, finished_at, records_total,
 records_failed``, optionally ``app`` and ``records_loaded``. Each valid row
 becomes the engine events a Mule run would have left; a bad row is a reject.
+Times with a UTC offset are converted to UTC; others are taken as written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import duckdb
 from kit.runlog.files import FileFacts, readable_path
 from kit.runlog.text import sql_text
 
+# A time of day followed by Z or a UTC offset such as +02:00 or -0530.
+_OFFSET_AFTER_TIME = r"\d\d:\d\d(:\d\d([.,]\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 _CHECKS = """
     CASE
         WHEN job IS NULL OR instance IS NULL THEN 'job or instance is empty'
@@ -28,6 +31,18 @@ _CHECKS = """
             THEN 'record counts are negative or more failed than total'
     END
 """
+
+
+def _timestamp_sql(column: str) -> str:
+    """SQL reading a time; one with a UTC offset or Z is converted to UTC.
+
+    A plain cast to TIMESTAMP would drop the offset and keep the local time.
+    """
+    return (
+        f"CASE WHEN regexp_matches(trim({column}), {sql_text(_OFFSET_AFTER_TIME)}) "
+        f"THEN timezone('UTC', try_cast(trim({column}) AS TIMESTAMPTZ)) "
+        f"ELSE try_cast({column} AS TIMESTAMP) END"
+    )
 
 
 def read_run_history(
@@ -62,8 +77,8 @@ def read_run_history(
             SELECT line, nullif(job, '') AS job, nullif(instance, '') AS instance,
                    nullif({app}, '') AS app_name,
                    started_at, finished_at, records_total, records_failed,
-                   try_cast(started_at AS TIMESTAMP) AS started,
-                   try_cast(finished_at AS TIMESTAMP) AS finished,
+                   {_timestamp_sql("started_at")} AS started,
+                   {_timestamp_sql("finished_at")} AS finished,
                    try_cast(records_total AS BIGINT) AS total,
                    try_cast(records_failed AS BIGINT) AS failed,
                    {loaded} AS loaded

@@ -321,3 +321,30 @@ def test_a_json_export_cut_short_keeps_its_whole_records(tmp_path: Path) -> None
     assert (counts.lines, counts.event_lines, counts.rejected_lines) == (3, 2, 1)
     assert "cut short after record 2" in counts.problems[-1]
     assert con.execute("SELECT status FROM runs").fetchall() == [("incomplete",)]
+
+
+def test_lines_ending_in_carriage_returns_alone_are_a_problem(tmp_path: Path) -> None:
+    """A file with CR-only line ends reads as one line, and says how to convert it."""
+    old_mac = tmp_path / "old-mac.log"
+    old_mac.write_bytes(b"INFO  2026-03-02 01:00:00,000 [t] a.B: one\r" * 3)
+    con = open_store()
+
+    [counts] = ingest_logs(con, [old_mac]).files
+
+    assert counts.lines == 1
+    assert any("carriage returns alone" in problem for problem in counts.problems)
+
+
+def test_run_history_times_with_an_offset_are_read_in_utc(tmp_path: Path) -> None:
+    """01:00+02:00 is 23:00 UTC the day before, not 01:00."""
+    history = tmp_path / "runs.csv"
+    history.write_text(
+        "job,instance,started_at,finished_at,records_total,records_failed\n"
+        "nightly,r1,2026-03-02 01:00:00+02:00,2026-03-02T00:30:00Z,10,0\n"
+    )
+    con = open_store()
+
+    ingest_logs(con, [history])
+
+    row = con.execute("SELECT CAST(created_at AS VARCHAR), duration_s FROM runs")
+    assert row.fetchone() == ("2026-03-01 23:00:00", 5400.0)
