@@ -272,7 +272,12 @@ def run_logs(arguments: argparse.Namespace) -> int:
             f"{document['continuation_lines']:,} continuation, "
             f"{document['rejected_lines']:,} rejected; {document['runs']:,} runs"
         )
-    return EXIT_OK
+        for counts in summary.files:
+            if counts.unread:
+                reasons = "; ".join(counts.problems) or f"layout {counts.layout}"
+                print(f"  not read as a log: {counts.path}: {reasons}")
+    unread = any(counts.unread for counts in summary.files)
+    return EXIT_FINDINGS if unread else EXIT_OK
 
 
 def run_samples(arguments: argparse.Namespace) -> int:

@@ -49,6 +49,8 @@ from kit.runlog.text import (
 log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
+# Layouts of files of which nothing could be read as a log.
+UNREAD_LAYOUTS = frozenset({"unreadable", "binary", "utf-16", "unknown"})
 MAX_REJECTS_PER_FILE = 10_000
 # mule-app-APP.log, rotated as APP.1.log (the kit's samples), .log.1 (log4j's
 # index) or .log.2017-11-12 (Mule 3's daily roll), any of them gzipped.
@@ -81,6 +83,12 @@ class FileCounts:
     rejected_lines: int = 0
     duplicate: bool = False
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def unread(self) -> bool:
+        """Whether nothing of the file could be read as a log."""
+        whole_reject = self.lines > 0 and self.rejected_lines == self.lines
+        return self.layout in UNREAD_LAYOUTS or whole_reject
 
     def to_json(self) -> dict:
         return {

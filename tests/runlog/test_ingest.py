@@ -109,14 +109,14 @@ def test_a_named_pipe_is_reported_without_waiting_for_it(tmp_path: Path) -> None
 def test_an_unreadable_file_in_the_json_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """kit logs exits 0 and lists the broken link like any other file, with no lines."""
+    """kit logs exits 1 and lists the broken link like any other file, with no lines."""
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "good.log").write_text(LEVEL_FIRST_LINE)
     (logs / "x.log").symlink_to("/nope")
     arguments = [str(logs), "--db", str(tmp_path / "a.duckdb"), "--json", "-"]
 
-    assert main(["logs", *arguments]) == 0
+    assert main(["logs", *arguments]) == 1
     document = json.loads(capsys.readouterr().out)
 
     assert (document["files"], document["lines"]) == (2, 1)
@@ -348,3 +348,19 @@ def test_run_history_times_with_an_offset_are_read_in_utc(tmp_path: Path) -> Non
 
     row = con.execute("SELECT CAST(created_at AS VARCHAR), duration_s FROM runs")
     assert row.fetchone() == ("2026-03-01 23:00:00", 5400.0)
+
+
+def test_the_text_summary_names_files_not_read_as_logs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --json a binary file is named with its problem, and the exit is 1."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.log").write_text(LEVEL_FIRST_LINE)
+    (logs / "core.dump").write_bytes(bytes(range(256)) * 4)
+
+    assert main(["logs", str(logs), "--db", str(tmp_path / "a.duckdb")]) == 1
+
+    out = capsys.readouterr().out
+    assert f"not read as a log: {logs / 'core.dump'}: binary content" in out
+    assert "good.log" not in out
