@@ -191,6 +191,11 @@ def _assess_into(
     with open_store(database) as con:
         step("inventory")
         inventory = take_inventory([sources.apps])
+        if not inventory.apps:
+            raise InputError(
+                f"no Mule apps under {str(sources.apps)!r}; point --apps at the "
+                "folder that holds them"
+            )
         write_inventory(con, inventory)
 
         step("run history")

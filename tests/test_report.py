@@ -248,3 +248,9 @@ def test_a_failed_assessment_leaves_the_previous_database(tmp_path, failing) -> 
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         ["assessment.duckdb", "defaults.toml"]
     )
+
+
+def test_a_folder_without_apps_says_so(tmp_path) -> None:
+    """--apps on a folder with no Mule files is named, not sent on to the estimates."""
+    with pytest.raises(InputError, match="no Mule apps under"):
+        assess(Sources(apps=tmp_path), tmp_path / "assessment.duckdb", tmp_path)
