@@ -115,6 +115,7 @@ def _assess_app(
         )
         if trigger is None:
             continue
+        _report_stopped(index, definition)
         mode = mode_of(trigger, threshold_s)
         per = "record" if trigger.kind in ("message", "request") else "run"
         reach = walker.walk_flow(definition, per)
@@ -230,6 +231,19 @@ def _jobs_of(app: str, definition, trigger, mode: str, reach: Reach) -> list[Job
             )
         )
     return jobs
+
+
+def _report_stopped(index: AppIndex, definition) -> None:
+    """Say so when a job's flow is deployed stopped: it fires only once started."""
+    if (definition.element.get("initialState") or "").strip().lower() == "stopped":
+        index.finding(
+            "info",
+            "flow-stopped",
+            definition.element,
+            f"flow {definition.name!r} starts stopped (initialState='stopped'); its "
+            "trigger fires only after someone starts it, so expect fewer runs",
+            file=definition.file,
+        )
 
 
 def _report_unreached_batch_jobs(index: AppIndex, roots: list, walker: Walker):

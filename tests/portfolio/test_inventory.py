@@ -258,3 +258,18 @@ def test_api_specifications_are_not_read_as_property_files(tmp_path: Path) -> No
 
     assert [app.property_files for app in inventory.apps] == [0]
     assert not inventory.has_errors
+
+
+def test_a_job_deployed_stopped_is_kept_and_said(tmp_path: Path) -> None:
+    """initialState="stopped" keeps the job and adds an info finding."""
+    (tmp_path / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core">'
+        '<flow name="f" initialState="stopped"><scheduler><scheduling-strategy>'
+        '<fixed-frequency frequency="60000"/></scheduling-strategy></scheduler>'
+        "<logger/></flow></mule>"
+    )
+
+    inventory = take_inventory([tmp_path])
+
+    assert [job.flow for job in inventory.jobs] == ["f"]
+    assert [f.code for f in inventory.findings] == ["flow-stopped"]
