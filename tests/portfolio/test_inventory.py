@@ -265,7 +265,8 @@ def test_a_job_deployed_stopped_is_kept_and_said(tmp_path: Path) -> None:
     (tmp_path / "a.xml").write_text(
         '<mule xmlns="http://www.mulesoft.org/schema/mule/core">'
         '<flow name="f" initialState="stopped"><scheduler><scheduling-strategy>'
-        '<fixed-frequency frequency="60000"/></scheduling-strategy></scheduler>'
+        '<fixed-frequency frequency="60000" timeUnit="MILLISECONDS"/>'
+        "</scheduling-strategy></scheduler>"
         "<logger/></flow></mule>"
     )
 
