@@ -139,7 +139,9 @@ class AppIndex:
         if "${" not in raw:
             return raw
         resolution = self.properties.resolve(raw)
-        shown = MASK if looks_secret(what) else mask_url_credentials(raw)
+        # The resolved text, not the raw one: a default such as ${token:x} is a
+        # value, and the resolution has masked it if its key looks secret.
+        shown = MASK if looks_secret(what) else mask_url_credentials(resolution.text)
         for key in resolution.unresolved:
             self.finding(
                 "warning",

@@ -24,6 +24,7 @@ MAX_RESOLVED_CHARS = 1_000_000
 _URL_USER = re.compile(r"//([^/:@\s]+):")
 _URL_TOKEN = re.compile(r"//[^/:@\s]+@")
 _PORT_AND_PATH = re.compile(r"\d+/")
+_AFTER_AUTHORITY = re.compile(r"[?#,;]")
 _PLACEHOLDER = re.compile(r"\$\{([^${}]+)\}")
 _DEFAULT_SEPARATOR = re.compile(r"((?:[^:]|::)+?):(?!:)(.*)", re.DOTALL)
 _SECRET_KEY = re.compile(
@@ -63,6 +64,8 @@ def mask_url_credentials(text: str) -> str:
     'ftp://bob:****@files.example.com/in'
     >>> mask_url_credentials("https://ghp_abc@github.com/x http://h:8080/a@b")
     'https://****@github.com/x http://h:8080/a@b'
+    >>> mask_url_credentials("https://u:pw@h/cb?next=a@b.com")
+    'https://u:****@h/cb?next=a@b.com'
     """
     return re.sub(r"\S+", _mask_word_credentials, text)
 
@@ -73,7 +76,10 @@ def _mask_word_credentials(match: re.Match[str]) -> str:
     A port followed by a path (``//host:8080/a@b``) holds no credentials.
     """
     word = match.group(0)
-    start, last_at = word.find("//"), word.rfind("@")
+    start = word.find("//")
+    # The credentials end before the query, fragment or next address of a list.
+    end = _AFTER_AUTHORITY.search(word, max(start, 0)) if start >= 0 else None
+    last_at = word.rfind("@", 0, end.start() if end else len(word))
     if start < 0 or last_at < start:
         return word
     user = _URL_USER.match(word, start)

@@ -274,3 +274,21 @@ def test_a_job_deployed_stopped_is_kept_and_said(tmp_path: Path) -> None:
 
     assert [job.flow for job in inventory.jobs] == ["f"]
     assert [f.code for f in inventory.findings] == ["flow-stopped"]
+
+
+def test_a_secret_default_never_reaches_a_finding(tmp_path: Path) -> None:
+    """${api.token:default} beside a missing key: the warning shows the mask."""
+    (tmp_path / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core" '
+        'xmlns:http="http://www.mulesoft.org/schema/mule/http">'
+        '<flow name="f"><scheduler><scheduling-strategy>'
+        '<fixed-frequency frequency="1" timeUnit="MINUTES"/>'
+        "</scheduling-strategy></scheduler>"
+        '<http:request config-ref="Api" method="GET" '
+        'path="/o?token=${api.token:s3cr3t}&amp;region=${region}"/></flow></mule>'
+    )
+
+    inventory = take_inventory([tmp_path])
+
+    assert all("s3cr3t" not in finding.message for finding in inventory.findings)
+    assert "s3cr3t" not in json.dumps(inventory.to_json())

@@ -223,3 +223,13 @@ def test_a_port_before_a_path_with_an_at_is_not_a_password() -> None:
 def test_a_byte_order_mark_is_not_part_of_the_first_key() -> None:
     """A file saved with a BOM still names its first key plainly."""
     assert read_properties_text("\ufeffapi.host=h\n") == {"api.host": "h"}
+
+
+def test_masking_stops_at_the_query_and_at_the_next_address() -> None:
+    """An @ in the query or in a second address of a list is not a password's end."""
+    assert mask_url_credentials("https://u:pw@h/cb?next=a@b.com") == (
+        "https://u:****@h/cb?next=a@b.com"
+    )
+    assert mask_url_credentials("tcp://u:p@h1,tcp://v:q@h2") == (
+        "tcp://u:****@h1,tcp://v:q@h2"
+    )
