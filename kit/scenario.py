@@ -526,7 +526,9 @@ def _number(value: float) -> str:
     >>> _number(20_000_000), _number(0.5), _number(1)
     ('20,000,000', '0.5', '1')
     """
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def _check_rates(where: str, value: object) -> tuple[float, ...]:

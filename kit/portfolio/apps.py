@@ -55,7 +55,24 @@ def find_apps(paths: list[Path]) -> list[AppFolder]:
         if not path.exists():
             raise InputError(f"no such file or folder: {str(path)!r}; check the path")
         apps.extend(_apps_under(os.path.normpath(path)))
-    return _unique_names(apps)
+    return _unique_names(_each_folder_once(apps))
+
+
+def _each_folder_once(apps: list[AppFolder]) -> list[AppFolder]:
+    """One app per folder: a folder given twice, or files of one folder given
+    one by one, make one app with each file once."""
+    seen: dict[str, AppFolder] = {}
+    for app in apps:
+        first = seen.setdefault(os.path.realpath(app.root), app)
+        if first is not app:
+            first.xml_files = _merged(first.xml_files, app.xml_files)
+            first.property_files = _merged(first.property_files, app.property_files)
+    return list(seen.values())
+
+
+def _merged(first: list[str], second: list[str]) -> list[str]:
+    """The files of both lists, each once, in the order first met."""
+    return list(dict.fromkeys([*first, *second]))
 
 
 def _layout_version(folder: str) -> int | None:

@@ -105,6 +105,10 @@ def _kind_of(index: AppIndex, source, prefix: str, local: str) -> str:
         endpoint = _referenced(index, source, "ref")
         if endpoint is None:
             endpoint = source
+        elif name_of(endpoint)[0] in MESSAGING_PREFIXES:  # <jms:endpoint name=…>
+            return "message"
+        elif name_of(endpoint)[0] in REQUEST_PREFIXES:
+            return "request"
         address = (index.attribute(endpoint, "address") or "").lower()
         scheme = address.split(":", 1)[0]
         if scheme in MESSAGE_SCHEMES:

@@ -40,7 +40,8 @@ def _timestamp_sql(column: str) -> str:
     """
     return (
         f"CASE WHEN regexp_matches(trim({column}), {sql_text(_OFFSET_AFTER_TIME)}) "
-        f"THEN timezone('UTC', try_cast(trim({column}) AS TIMESTAMPTZ)) "
+        f"THEN timezone('UTC', try_cast(regexp_replace(trim({column}), "
+        r"'\s+(Z|[+-]\d)', '\1') AS TIMESTAMPTZ)) "
         f"ELSE try_cast({column} AS TIMESTAMP) END"
     )
 

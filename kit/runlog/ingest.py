@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -359,7 +359,9 @@ def _app_from_file_name(name: str) -> str | None:
 def _ingest_text(con, facts: FileFacts, counts: FileCounts, layout, as_is) -> None:
     lines, starts = read_lines(con, facts, layout, as_is)
     modified = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc)
-    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, modified.date()))
+    # A zone ahead of UTC may already be a day further than the UTC date.
+    latest = modified.date() + timedelta(days=1)
+    _store_engine_lines(con, facts, counts, engine_lines_sql(layout, latest))
     counts.lines = lines
     counts.continuation_lines = lines - starts
     counts.other_lines = starts - counts.event_lines - counts.rejected_lines

@@ -176,19 +176,19 @@ def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(pieces)
 
 
-def engine_lines_sql(layout: TextLayout, modified: date | None = None) -> str:
+def engine_lines_sql(layout: TextLayout, latest: date | None = None) -> str:
     """SQL over ``log_lines`` giving the engine's event lines, fields taken apart.
 
     Columns: line, text, level, logged_at, thread, logger, message. Lines whose
     logger is not a batch or scheduler logger are left out. A layout whose
-    stamps carry no year takes it from ``modified``, the day the file was last
-    written (see :func:`year_sql`).
+    stamps carry no year takes it from ``latest``, the last day its stamps can
+    be from (see :func:`year_sql`).
     """
     names = ", ".join(sql_text(name) for name in layout.order)
     formats = ", ".join(sql_text(form) for form in layout.date_formats)
     stamp = "parts.logged_at"
     if layout.needs_year:
-        stamp = f"{year_sql(stamp, modified or date(1970, 1, 1))} || '-' || {stamp}"
+        stamp = f"{year_sql(stamp, latest or date(1970, 1, 1))} || '-' || {stamp}"
     fields = sql_text(layout.fields)
     return f"""
         WITH parsed AS MATERIALIZED (
@@ -208,20 +208,20 @@ def engine_lines_sql(layout: TextLayout, modified: date | None = None) -> str:
     """
 
 
-def year_sql(stamp: str, modified: date) -> str:
-    """SQL for the year of an ``MM-DD …`` stamp written by the day ``modified``.
+def year_sql(stamp: str, latest: date) -> str:
+    """SQL for the year of an ``MM-DD …`` stamp from no later than the day ``latest``.
 
-    A stamp later in the calendar than ``modified`` is from the year before (the
+    A stamp later in the calendar than ``latest`` is from the year before (the
     log crossed New Year); 29 February is from the latest leap year by then, as
     a log cannot hold a day that did not exist.
     """
-    leap = modified.year
-    while not (calendar.isleap(leap) and date(leap, 2, 29) <= modified):
+    leap = latest.year
+    while not (calendar.isleap(leap) and date(leap, 2, 29) <= latest):
         leap -= 1
     return (
         f"CASE WHEN left({stamp}, 5) = '02-29' THEN '{leap}' "
-        f"WHEN left({stamp}, 5) > '{modified:%m-%d}' THEN '{modified.year - 1}' "
-        f"ELSE '{modified.year}' END"
+        f"WHEN left({stamp}, 5) > '{latest:%m-%d}' THEN '{latest.year - 1}' "
+        f"ELSE '{latest.year}' END"
     )
 
 

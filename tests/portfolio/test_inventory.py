@@ -292,3 +292,42 @@ def test_a_secret_default_never_reaches_a_finding(tmp_path: Path) -> None:
 
     assert all("s3cr3t" not in finding.message for finding in inventory.findings)
     assert "s3cr3t" not in json.dumps(inventory.to_json())
+
+
+def test_one_folder_given_twice_is_one_app(tmp_path: Path) -> None:
+    """The same app folder twice on the command line is assessed once, named plainly."""
+    app = tmp_path / "orders"
+    (app / "src" / "main" / "mule").mkdir(parents=True)
+    (app / "src" / "main" / "mule" / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core"/>'
+    )
+
+    inventory = take_inventory([app, app])
+
+    assert [found.app for found in inventory.apps] == ["orders"]
+
+
+def test_files_of_one_folder_given_one_by_one_make_one_app(tmp_path: Path) -> None:
+    """a.xml and b.xml given separately are one loose app with both files."""
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_text(
+            '<mule xmlns="http://www.mulesoft.org/schema/mule/core"/>'
+        )
+
+    inventory = take_inventory([tmp_path / "a.xml", tmp_path / "b.xml"])
+
+    assert [found.files for found in inventory.apps] == [2]
+
+
+def test_a_global_jms_endpoint_named_by_ref_is_a_subscription(tmp_path: Path) -> None:
+    """<inbound-endpoint ref="q"/> to a <jms:endpoint> streams; it is not a poll."""
+    (tmp_path / "a.xml").write_text(
+        '<mule xmlns="http://www.mulesoft.org/schema/mule/core" '
+        'xmlns:jms="http://www.mulesoft.org/schema/mule/jms">'
+        '<jms:endpoint name="q" queue="orders"/>'
+        '<flow name="f"><inbound-endpoint ref="q"/><logger/></flow></mule>'
+    )
+
+    [job] = take_inventory([tmp_path]).jobs
+
+    assert (job.trigger.kind, job.mode) == ("message", "streaming")

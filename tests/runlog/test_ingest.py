@@ -263,6 +263,13 @@ def _cloudhub_run(created: str, finished: str) -> str:
             "01-01 00:00:10",
             ("2025-12-31 23:59:50", 20.0),
         ),
+        # Written at 23:30 UTC on 31 December, already 1 January east of UTC.
+        (
+            datetime(2024, 12, 31, 23, 30),
+            "12-31 23:50:00",
+            "01-01 00:30:00",
+            ("2024-12-31 23:50:00", 2400.0),
+        ),
         # 29 February in a file written in 2026 is from 2024.
         (
             datetime(2026, 3, 5),
@@ -364,3 +371,18 @@ def test_the_text_summary_names_files_not_read_as_logs(
     out = capsys.readouterr().out
     assert f"not read as a log: {logs / 'core.dump'}: binary content" in out
     assert "good.log" not in out
+
+
+def test_an_offset_after_a_space_is_read_too(tmp_path: Path) -> None:
+    """10:00:00 +02:00, with a blank before the offset, is 08:00 UTC."""
+    history = tmp_path / "runs.csv"
+    history.write_text(
+        "job,instance,started_at,finished_at,records_total,records_failed\n"
+        "nightly,r1,2024-03-01 10:00:00 +02:00,2024-03-01 08:10:00 Z,10,0\n"
+    )
+    con = open_store()
+
+    ingest_logs(con, [history])
+
+    row = con.execute("SELECT CAST(created_at AS VARCHAR), duration_s FROM runs")
+    assert row.fetchone() == ("2024-03-01 08:00:00", 600.0)
