@@ -56,7 +56,7 @@ Every key with its default, as TOML (``# -`` marks a key that is unset by defaul
     prefetch = 30              # messages buffered per consumer, integer >= 0
 
     [micro_batch]
-    interval_s = 300.0         # seconds between ticks, > 0
+    interval_s = 300.0         # seconds between ticks, >= 0.001
     limit = 1000               # records taken per tick, integer >= 1
     concurrency = 1            # workers on one tick's slice, integer >= 1
 
@@ -250,7 +250,7 @@ _RULES: dict[str, _Rule] = {
     "streaming.ack_timeout_s": _Rule("float", low=0, low_open=True),
     "streaming.max_deliveries": _Rule("int", low=1, high=1000),
     "streaming.prefetch": _Rule("int", low=0, high=MAX_WORKERS),
-    "micro_batch.interval_s": _Rule("float", low=0, low_open=True),
+    "micro_batch.interval_s": _Rule("float", low=0.001),
     "micro_batch.limit": _Rule("int", low=1, high=MAX_RECORDS),
     "micro_batch.concurrency": _Rule("int", low=1, high=MAX_WORKERS),
     "batch.cron": _Rule("cron"),
@@ -544,9 +544,33 @@ def _check_rates(where: str, value: object) -> tuple[float, ...]:
         )
 
     rates = tuple(_as_float(where, rate) for rate in value)
-    if any(rate < 0 for rate in rates):
-        raise InputError(f"{where} holds a negative rate; every rate must be >= 0.")
+    if any(rate < 0 or rate > MAX_RATE_PER_S for rate in rates):
+        raise InputError(
+            f"{where} holds a rate out of range; every rate must be between 0 and "
+            f"{_number(MAX_RATE_PER_S)}."
+        )
     return rates
+
+
+def _check_generated_count(arrivals: Arrivals, source: str) -> None:
+    """Raise when a duration alone asks for more records than one machine holds."""
+    if arrivals.process == "records" or arrivals.count is not None:
+        return
+    if arrivals.duration_s is None:
+        return
+    if arrivals.process == "profile" and arrivals.hourly_rates:
+        rate, keys = (
+            sum(arrivals.hourly_rates) / 24,
+            "the mean of arrivals.hourly_rates",
+        )
+    else:
+        rate, keys = arrivals.rate_per_s, "arrivals.rate_per_s"
+    if rate * arrivals.duration_s > MAX_RECORDS:
+        raise InputError(
+            f"{source}: {keys} x arrivals.duration_s asks for "
+            f"{rate * arrivals.duration_s:,.0f} records, more than {MAX_RECORDS:,}; "
+            "shorten the duration or set arrivals.count."
+        )
 
 
 def _check_consistency(scenario: Scenario, source: str) -> None:
@@ -559,17 +583,7 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
             f"{source}: arrivals.process = 'profile' needs arrivals.hourly_rates; "
             "add 24 rates per second, hour 0 first."
         )
-    if (
-        arrivals.process != "records"
-        and arrivals.count is None
-        and arrivals.duration_s is not None
-        and arrivals.rate_per_s * arrivals.duration_s > MAX_RECORDS
-    ):
-        raise InputError(
-            f"{source}: arrivals.rate_per_s x arrivals.duration_s asks for "
-            f"{arrivals.rate_per_s * arrivals.duration_s:,.0f} records, more than "
-            f"{MAX_RECORDS:,}; shorten the duration or set arrivals.count."
-        )
+    _check_generated_count(arrivals, source)
     if arrivals.process == "records" and arrivals.file is None:
         raise InputError(
             f"{source}: arrivals.process = 'records' needs arrivals.file; add the "

@@ -67,7 +67,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     if process == "records":
         arrivals["file"] = draw(_NAMES)
     if draw(st.booleans()):
-        arrivals["duration_s"] = draw(finite_floats(1.0, 1e3))
+        arrivals["duration_s"] = draw(finite_floats(1.0, 1e6))
+        arrivals["count"] = draw(st.integers(1, 1_000_000))
 
     cache = draw(st.sampled_from(["none", "ttl", "ttl-reset", "lru"]))
     data = {

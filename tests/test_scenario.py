@@ -257,7 +257,7 @@ BAD_VALUES = [
         {"arrivals": {"hourly_rates": [-1.0] * 24}},
         "arrivals.hourly_rates",
         "-1.0",
-        ">= 0",
+        "between 0 and 1,000,000",
     ),
     ({"arrivals": {"hourly_rates": "busy"}}, "arrivals.hourly_rates", "'busy'", "24"),
     ({"arrivals": {"count": 0}}, "arrivals.count", "0", "between 1 and 20,000,000"),
@@ -285,7 +285,7 @@ BAD_VALUES = [
         {"micro_batch": {"interval_s": 0}},
         "micro_batch.interval_s",
         "0",
-        "greater than 0",
+        "at least 0.001",
     ),
     ({"micro_batch": {"limit": 0}}, "micro_batch.limit", "0", "between 1 and"),
     ({"batch": {"cron": "0 0 25 * * ?"}}, "batch.cron", "'0 0 25 * * ?'", "hours"),
@@ -475,5 +475,27 @@ def test_scenarios_are_frozen() -> None:
 )
 def test_sizes_past_what_one_machine_holds_are_refused(override, message) -> None:
     """A scenario cannot ask for more records, keys or workers than memory holds."""
+    with pytest.raises(InputError, match=message):
+        with_overrides(scenario_from_dict({}), override)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"arrivals.process": "profile", "arrivals.hourly_rates": [1e12] * 24}, "rate"),
+        (
+            {
+                "arrivals.process": "profile",
+                "arrivals.hourly_rates": [1.0] * 24,
+                "arrivals.count": None,
+                "arrivals.duration_s": 1e8,
+            },
+            "the mean of arrivals.hourly_rates",
+        ),
+        ({"micro_batch.interval_s": 1e-9}, "at least 0.001"),
+    ],
+)
+def test_profiles_and_intervals_are_bounded_too(override, message) -> None:
+    """Profile rates, a profile's duration and the tick interval have bounds."""
     with pytest.raises(InputError, match=message):
         with_overrides(scenario_from_dict({}), override)

@@ -28,10 +28,13 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from kit.errors import InputError
 from kit.simulate.enrichment import Enricher, enrich
 from kit.simulate.heap import heap_pop, heap_push
 from kit.simulate.outcomes import DEAD_LETTERED, LOADED, Outcomes
 
+# Micro-batch ticks one simulation may hold: 80 MB of fire times.
+MAX_TICKS = 10_000_000
 # Indexes into the counters a run returns.
 RUNS, SKIPPED_TICKS = 0, 1
 
@@ -70,12 +73,19 @@ def simulate_scheduled(
 
 
 def micro_batch_ticks(interval_s: float, horizon_s: float) -> np.ndarray:
-    """Tick times 0, T, 2T, … up to the horizon.
+    """Tick times 0, T, 2T, … up to the horizon; too many to hold is an InputError.
 
     >>> micro_batch_ticks(300.0, 900.0).tolist()
     [0.0, 300.0, 600.0, 900.0]
     """
-    return np.arange(math.floor(horizon_s / interval_s) + 1) * interval_s
+    ticks = math.floor(horizon_s / interval_s) + 1
+    if ticks > MAX_TICKS:
+        raise InputError(
+            f"micro_batch.interval_s = {interval_s:g} over {horizon_s:,.0f} s of "
+            f"arrivals makes {ticks:,} ticks, more than {MAX_TICKS:,}; lengthen the "
+            "interval or simulate fewer records"
+        )
+    return np.arange(ticks) * interval_s
 
 
 @numba.njit(cache=True)

@@ -97,10 +97,11 @@ def test_elements_nested_past_the_bound_say_so_in_plain_words(tmp_path) -> None:
 
 
 def test_strict_stop_names_a_file_without_a_line_cleanly(tmp_path) -> None:
-    """A finding with no line reads file: message, never file:None:."""
-    (tmp_path / "empty.xml").write_text("")
+    """A finding with no line (a file that cannot be read) reads file: message."""
+    (tmp_path / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
 
     with pytest.raises(StrictStop) as stopped:
         take_inventory([tmp_path], strict=True)
 
     assert ":None" not in str(stopped.value)
+    assert "gone.xml: cannot read" in str(stopped.value)

@@ -177,3 +177,11 @@ def test_a_table_source_needs_the_store() -> None:
         read_records(SCENARIO, "table:orders")
     with pytest.raises(InputError, match="no table 'nope'"):
         read_records(SCENARIO, "table:nope", duckdb.connect())
+
+
+def test_too_many_ticks_are_refused_before_memory_runs_out() -> None:
+    """A millisecond interval over years of arrivals is an error, not a MemoryError."""
+    from kit.simulate.scheduled import micro_batch_ticks
+
+    with pytest.raises(InputError, match="ticks, more than"):
+        micro_batch_ticks(0.001, 1e9)
