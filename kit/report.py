@@ -209,7 +209,12 @@ def _assess_into(
             ingest_logs(con, [logs])
 
         step("estimates")
-        estimate_portfolio(con, defaults)
+        if not estimate_portfolio(con, defaults):
+            raise InputError(
+                f"none of the {len(inventory.jobs)} jobs under "
+                f"{str(sources.apps)!r} runs on a schedule, so there is nothing to "
+                f"estimate or simulate; 'kit inventory {sources.apps}' lists them"
+            )
 
         step("simulation")
         simulate_portfolio(con, tuple(jobs), sources.records)

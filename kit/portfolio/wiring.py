@@ -2,8 +2,9 @@
 
 Each call gets its multiplicity from where it sits: ``record`` inside a batch
 step, a foreach, or any message or request flow; ``block`` inside a batch
-aggregator (Mule 3 ``batch:commit``); ``run`` elsewhere in a scheduled flow and in
-a batch job's input and on-complete phases; ``failure`` inside an error handler
+aggregator (Mule 3 ``batch:commit``), but ``run`` inside a streaming one, which
+sees the whole run at once; ``run`` elsewhere in a scheduled flow and in a batch
+job's input and on-complete phases; ``failure`` inside an error handler
 (Mule 3 exception strategies), which runs only when processing fails.
 """
 
@@ -310,7 +311,7 @@ class Walker:
             if prefix == "batch" and local in ("aggregator", "commit"):
                 aggregator_size = _integer(self.index.attribute(child, "size"))
                 # A streaming aggregator sees every record of the run at once.
-                streaming = (child.get("streaming") or "").strip() == "true"
+                streaming = (self.index.attribute(child, "streaming") or "") == "true"
                 per = "run" if streaming else "block"
                 self._children(child, in_step._replace(per=per), reach)
             else:
