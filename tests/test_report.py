@@ -241,7 +241,7 @@ def test_a_failed_assessment_leaves_the_previous_database(tmp_path, failing) -> 
         scenario_defaults=bad_defaults if failing == "defaults" else None,
     )
 
-    with pytest.raises(InputError, match="toml|runs on a schedule"):
+    with pytest.raises(InputError, match=r"toml|runs on a schedule"):
         assess(sources, database, tmp_path, jobs=("no-such-job",))
 
     assert database.read_bytes() == b"the previous assessment"
