@@ -29,11 +29,20 @@ How the scenario becomes model inputs:
   year or the period in days, whichever is longer; each run takes the records
   that arrived since the previous one, λ·window/fires on average, in
   records·E[S_eff]/concurrency s.
-- failures (redeliveries, dead letters) are left to the simulator.
+- consumers: a FIFO queue hands out one message per group at a time, so at
+  most min(consumers, message_groups) records are in service; that many
+  servers is an upper bound on what the groups allow.
+- failures: a transient failure is tried again, up to ``max_deliveries``
+  attempts, so a record takes (1 − p^k)/(1 − p) attempts on average, each
+  with its service time and lookups. How long a redelivery waits (ack
+  timeouts, prefetch) and dead letters are left to the simulator.
+- rate limit: API calls above ``rate_limit_per_s`` cannot be made, so
+  streaming and micro-batch are unstable when the calls they need exceed it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -53,7 +62,14 @@ from kit.estimate.load import (
 from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
 from kit.estimate.recommend import Recommendation, recommend
 from kit.estimate.streaming import StreamingEstimate, estimate_streaming
-from kit.scenario import Batch, Enrichment, MicroBatch, Scenario
+from kit.scenario import (
+    Batch,
+    Enrichment,
+    Failures,
+    MicroBatch,
+    Scenario,
+    Streaming,
+)
 from kit.schedule import (
     PERIOD_WINDOW_START,
     Schedule,
@@ -111,7 +127,9 @@ def estimate_scenario(
     fires = [float(offset) for offset in fires]
     arrivals = scenario.arrivals
     enrichment = scenario.enrichment
-    calls = _calls_per_record(enrichment)
+    calls = _calls_per_record(enrichment) * attempts_per_record(
+        scenario.failures, scenario.streaming.max_deliveries
+    )
 
     profile = arrivals.hourly_rates if arrivals.process == "profile" else None
     rate = mean_arrival_rate(scenario)
@@ -121,11 +139,15 @@ def estimate_scenario(
     mean_s, cv2 = _effective_service(scenario, hits)
 
     streaming = estimate_streaming(
-        rate, mean_s, cv2, scenario.streaming.consumers, scenario.slo_s
+        rate, mean_s, cv2, _servers(scenario.streaming), scenario.slo_s
     )
 
     micro = scenario.micro_batch
     micro_batch = micro_batch_estimate(micro, micro.interval_s, rate, mean_s)
+    demand = api_calls_per_second(rate, calls, hits)
+    streaming, micro_batch = _within_rate_limit(
+        streaming, micro_batch, demand, enrichment.rate_limit_per_s, rate
+    )
 
     records_per_run = rate * window_s / len(set(fires))
     days = round(window_s / DAY_S)
@@ -169,7 +191,7 @@ def estimate_scenario(
     }
     load = EnrichmentLoad(
         hit_ratio=hits,
-        api_calls_per_s=api_calls_per_second(rate, calls, hits),
+        api_calls_per_s=demand,
         peak_calls_per_min=peaks,
         rate_limit_headroom={
             mode: rate_limit_headroom(peak, enrichment.rate_limit_per_s)
@@ -215,7 +237,8 @@ def micro_batch_estimate(
     min(limit, λT) records through ``concurrency`` workers."""
     picked = min(float(micro.limit), rate * interval_s)
     slice_s = picked * mean_s / micro.concurrency
-    return estimate_micro_batch(rate, interval_s, micro.limit, slice_s)
+    full_slice_s = micro.limit * mean_s / micro.concurrency
+    return estimate_micro_batch(rate, interval_s, micro.limit, slice_s, full_slice_s)
 
 
 def batch_timetable(batch: Batch) -> tuple[list[float], float]:
@@ -269,6 +292,60 @@ def _repeats_daily(cron: str) -> bool:
     return all(field in ("*", "?") for field in fields[3:])
 
 
+def _servers(streaming: Streaming) -> int:
+    """Records in service at once: the consumers, or fewer FIFO message groups."""
+    if streaming.queue == "fifo":
+        return min(streaming.consumers, streaming.message_groups)
+    return streaming.consumers
+
+
+def attempts_per_record(failures: Failures, max_deliveries: int) -> float:
+    """Mean attempts a record takes when each fails with chance p, at most k.
+
+    >>> attempts_per_record(Failures(transient_rate=0.5), 10)
+    1.998046875
+    """
+    p = failures.transient_rate
+    if p >= 1.0:
+        return float(max_deliveries)
+    return (1.0 - p**max_deliveries) / (1.0 - p)
+
+
+def _within_rate_limit(
+    streaming: StreamingEstimate,
+    micro_batch: MicroBatchEstimate,
+    demand: float,
+    limit: float,
+    rate: float,
+) -> tuple[StreamingEstimate, MicroBatchEstimate]:
+    """Mark streaming and micro-batch unstable when their calls exceed the limit.
+
+    Both must keep up with the arrivals on average; at ``demand`` calls a
+    second against ``limit`` they take at most rate·limit/demand records a
+    second, and the rest pile up.
+    """
+    if limit <= 0 or demand < limit:
+        return streaming, micro_batch
+    shortfall_per_h = rate * (1.0 - limit / demand) * 3600.0
+    streaming = dataclasses.replace(
+        streaming,
+        stable=False,
+        wait_mean_s=None,
+        latency_mean_s=None,
+        latency_p95_s=None,
+        min_consumers_for_slo=None,
+    )
+    micro_batch = dataclasses.replace(
+        micro_batch,
+        stable=False,
+        latency_mean_s=None,
+        latency_p95_s=None,
+        backlog_mean=None,
+        backlog_growth_per_h=max(micro_batch.backlog_growth_per_h, shortfall_per_h),
+    )
+    return streaming, micro_batch
+
+
 def _hit_ratio(scenario: Scenario, rate: float) -> float | None:
     """Return the cache hit ratio, or None when records make no lookups."""
     enrichment = scenario.enrichment
@@ -302,7 +379,8 @@ def _effective_service(scenario: Scenario, hits: float | None) -> tuple[float, f
     mean_s = service.mean_s + calls * miss * enrichment.latency_s
     variance = cv2 * service.mean_s**2
     variance += calls * miss * (1.0 - miss) * enrichment.latency_s**2
-    return mean_s, variance / mean_s**2
+    attempts = attempts_per_record(scenario.failures, scenario.streaming.max_deliveries)
+    return mean_s * attempts, variance / mean_s**2
 
 
 def _calls_per_record(enrichment: Enrichment) -> float:

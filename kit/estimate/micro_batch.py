@@ -52,7 +52,11 @@ class MicroBatchEstimate:
 
 
 def estimate_micro_batch(
-    arrival_rate: float, interval_s: float, limit: int, slice_duration_s: float
+    arrival_rate: float,
+    interval_s: float,
+    limit: int,
+    slice_duration_s: float,
+    full_slice_s: float = 0.0,
 ) -> MicroBatchEstimate:
     """Estimate latency for a tick every ``interval_s`` taking up to ``limit``
     records, which become visible ``slice_duration_s`` after the tick.
@@ -63,6 +67,11 @@ def estimate_micro_batch(
     bottleneck, by λ·3600·(1 − T/D). ``backlog_mean`` is E[Q], the records
     left behind by a tick.
 
+    ``full_slice_s`` is how long a slice of ``limit`` records takes. Once a
+    backlog builds, a slice that long skips the ticks it overlaps, so the job
+    takes at most M records per T·⌈D_full/T⌉; it is unstable when λ reaches
+    that, even if an average slice fits in one interval.
+
     >>> estimate = estimate_micro_batch(3.0, 300.0, 1000, 0.0)  # λT = 900
     >>> round(estimate.latency_mean_s, 1), round(estimate.latency_p95_s, 1)
     (150.0, 285.0)
@@ -72,7 +81,9 @@ def estimate_micro_batch(
     _check_inputs(arrival_rate, interval_s, limit, slice_duration_s)
     per_tick = arrival_rate * interval_s
 
-    growth = _backlog_growth_per_h(arrival_rate, interval_s, limit, slice_duration_s)
+    growth = _backlog_growth_per_h(
+        arrival_rate, interval_s, limit, slice_duration_s, full_slice_s
+    )
     if growth is not None:
         return MicroBatchEstimate(
             stable=False,
@@ -197,7 +208,11 @@ def _overflow_is_negligible(per_tick: float, limit: int) -> bool:
 
 
 def _backlog_growth_per_h(
-    arrival_rate: float, interval_s: float, limit: int, slice_duration_s: float
+    arrival_rate: float,
+    interval_s: float,
+    limit: int,
+    slice_duration_s: float,
+    full_slice_s: float = 0.0,
 ) -> float | None:
     """Return the hourly backlog growth when unstable, None when stable."""
     per_tick = arrival_rate * interval_s
@@ -205,6 +220,10 @@ def _backlog_growth_per_h(
         return (per_tick - limit) * 3600.0 / interval_s
     if arrival_rate > 0 and slice_duration_s >= interval_s:
         return arrival_rate * 3600.0 * (1.0 - interval_s / slice_duration_s)
+    ticks_per_full_slice = max(1, math.ceil(full_slice_s / interval_s))
+    capacity = limit / (interval_s * ticks_per_full_slice)
+    if ticks_per_full_slice > 1 and arrival_rate >= capacity:
+        return (arrival_rate - capacity) * 3600.0
     return None
 
 

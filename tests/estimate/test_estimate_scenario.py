@@ -230,3 +230,72 @@ def test_same_scenario_gives_the_same_figures() -> None:
     first = json.dumps(estimate_scenario(ENRICHED), sort_keys=True)
 
     assert json.dumps(estimate_scenario(ENRICHED), sort_keys=True) == first
+
+
+def test_one_fifo_message_group_is_one_server() -> None:
+    """FIFO with one group serves one record at a time: M/M/1 at λ = 4, E[S] = 0.2."""
+    figures = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 4.0},
+                "service": {"mean_s": 0.2},
+                "streaming": {"consumers": 8, "queue": "fifo", "message_groups": 1},
+            }
+        )
+    )
+
+    streaming = figures["streaming"]
+    assert streaming["utilisation"] == pytest.approx(0.8)
+    assert streaming["latency_mean_s"] == pytest.approx(0.2 / (1 - 0.8))
+
+
+def test_retries_add_their_attempts_to_the_load() -> None:
+    """Half the attempts failing doubles the work: ρ = 30·0.2·2/10 = 1.2, unstable."""
+    figures = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 30.0},
+                "service": {"mean_s": 0.2},
+                "failures": {"transient_rate": 0.5},
+                "streaming": {"consumers": 10, "max_deliveries": 1000},
+            }
+        )
+    )
+
+    assert figures["streaming"]["utilisation"] == pytest.approx(1.2)
+    assert figures["streaming"]["stable"] is False
+
+
+def test_a_rate_limit_below_demand_is_unstable() -> None:
+    """Ten calls a second against a limit of five cannot keep up."""
+    figures = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 10.0},
+                "service": {"mean_s": 0.1},
+                "enrichment": {"calls_per_record": 1, "rate_limit_per_s": 5.0},
+                "streaming": {"consumers": 4},
+            }
+        )
+    )
+
+    assert figures["streaming"]["stable"] is False
+    assert figures["micro_batch"]["stable"] is False
+    assert figures["micro_batch"]["backlog_growth_per_h"] >= 5.0 * 3600
+
+
+def test_a_micro_batch_whose_full_slice_overruns_cannot_catch_up() -> None:
+    """A full slice of 450 s skips a 300 s tick: at most 1000 per 600 s, below 2/s."""
+    figures = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 2.0},
+                "service": {"mean_s": 0.45},
+                "micro_batch": {"interval_s": 300, "limit": 1000, "concurrency": 1},
+            }
+        )
+    )
+
+    micro = figures["micro_batch"]
+    assert micro["stable"] is False
+    assert micro["backlog_growth_per_h"] == pytest.approx((2.0 - 1000 / 600) * 3600)
