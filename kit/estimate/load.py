@@ -4,8 +4,12 @@ left under a rate limit, for each way of running the job.
 Only cache misses reach the API: a record makes calls_per_record·(1 − H) calls
 on average. The busiest minute is:
 
-- streaming: the 99.9th percentile of a Poisson count with mean λ·60·calls·(1 −
-  H), capped by what the consumers can do (consumers/latency calls a second);
+- streaming: the 99.9th percentile of the calls in a minute, capped by what the
+  consumers can do (consumers/latency calls a second). Records arrive as a
+  Poisson count, each making X ~ Binomial(calls, 1 − H) calls: with one call
+  a record that is a Poisson count with mean λ·60·(1 − H); with several, the
+  calls come in clusters, and the normal quantile of the compound count,
+  mean λ·60·E[X] and variance λ·60·E[X²], is taken when it is higher;
 - micro-batch: each tick's min(M, λT) records make their calls during the slice,
   which lasts at least as long as ``concurrency`` workers need to make them; the
   busiest 60 s window covers as much of the slices as their period allows;
@@ -22,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -29,6 +34,8 @@ from kit.errors import InputError
 
 # The share of minutes whose call count the peak is not exceeded in.
 PEAK_PROBABILITY = 0.999
+
+_PEAK_Z = NormalDist().inv_cdf(PEAK_PROBABILITY)
 
 # Up to this mean the Poisson quantile is summed exactly; beyond it the
 # Cornish–Fisher correction of the normal quantile is within one call.
@@ -68,9 +75,17 @@ def streaming_peak_calls_per_minute(
 
     >>> streaming_peak_calls_per_minute(10.0, 1, 0.0, 10, 0.0)
     677.0
+    >>> streaming_peak_calls_per_minute(10.0, 5, 0.0, 10, 0.0)  # 5 x Poisson(600)
+    3379.0
     """
     mean = 60.0 * api_calls_per_second(arrival_rate, calls_per_record, hit_ratio)
     peak = float(poisson_quantile(mean, PEAK_PROBABILITY))
+    miss = 1.0 - (hit_ratio or 0.0)
+    per_record_square = (
+        calls_per_record * miss * (1.0 - miss) + (calls_per_record * miss) ** 2
+    )
+    spread = math.sqrt(60.0 * arrival_rate * per_record_square)
+    peak = max(peak, float(math.ceil(mean + _PEAK_Z * spread)))
     if call_latency_s > 0:
         peak = min(peak, 60.0 * consumers / call_latency_s)
     return peak
