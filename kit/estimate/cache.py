@@ -10,9 +10,11 @@ H = Σ pᵢ·hᵢ, and the downstream API sees Λ·(1 − H) calls per second.
   Neglia and Towsley, Computer Networks 65, 2014).
 - ``lru`` with capacity C (Che, Tung and Wang, IEEE JSAC 20(7), 2002): solve
   Σ(1 − e^{−λᵢt_C}) = C for the characteristic time t_C, then
-  hᵢ = 1 − e^{−λᵢ·min(T, t_C)} when entries also expire after T. When C >= N
-  every key fits: the steady state has no capacity misses, so t_C = ∞ and the
-  hit ratio is 1 without a TTL (cold-start misses are left out).
+  hᵢ = 1 − e^{−λᵢt_C}. When entries also expire T after insert (as the
+  simulator's do) and T < t_C, the lifetime runs out before eviction would,
+  and the ``ttl`` formula applies instead. When C >= N every key fits: the
+  steady state has no capacity misses, so t_C = ∞ and the hit ratio is 1
+  without a TTL (cold-start misses are left out).
 
 Every figure is a steady state; the first lookups of each key (cold misses)
 are not counted.
@@ -76,11 +78,14 @@ def hit_ratio(
         per_key = -np.expm1(-rates * ttl_s)
     else:
         horizon = lru_characteristic_time(rates, capacity)
-        if ttl_s > 0:
-            horizon = min(horizon, ttl_s)
-        if math.isinf(horizon):
+        if 0 < ttl_s < horizon:
+            # The lifetime runs out before eviction would: entries expire from
+            # insert, as in a plain TTL cache.
+            per_key = rates * ttl_s / (1.0 + rates * ttl_s)
+        elif math.isinf(horizon):
             return 1.0
-        per_key = -np.expm1(-rates * horizon)
+        else:
+            per_key = -np.expm1(-rates * horizon)
 
     return float(popularity @ per_key)
 
