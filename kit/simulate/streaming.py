@@ -6,10 +6,14 @@ What the kernel models, after Anypoint MQ with manual acknowledgement:
   works through them one at a time, oldest first. The broker hands an
   available message to an idle consumer first, else to the one holding the
   fewest, and keeps it when every consumer is full.
-- Every hand-over is a delivery: it locks the message for ``ack_timeout_s``.
-  A lock that runs out before the acknowledgement makes the message available
-  again, while the consumer still holding it goes on and processes it: a
-  second successful processing of a record is a duplicate.
+- Every hand-over is a delivery: it locks the message for ``ack_timeout_s``
+  from the fetch. While the message waits in the consumer's buffer the lock
+  is renewed whenever 80% of it has passed (Anypoint MQ's auto-extension), so
+  it can run out only during processing: at f + k·0.8T + T for a message
+  fetched at f and started after k renewals. A lock that runs out before the
+  acknowledgement makes the message available again, while the consumer
+  still holding it goes on and processes it: a second successful processing
+  of a record is a duplicate.
 - An attempt takes the lookups (cache, rate limit, API latency) then the
   record's service time, and fails with chance ``transient_rate``: the message
   is available again at once. A delivery that fails or times out when the
@@ -34,8 +38,8 @@ from kit.simulate.enrichment import Enricher, enrich
 from kit.simulate.heap import heap_pop, heap_push
 from kit.simulate.outcomes import DEAD_LETTERED, LOADED, Outcomes
 
-# Smallest expiry ring; see _run for why it never needs to grow.
-MIN_RING_SIZE = 1024
+# A buffered message's lock is renewed when this share of it has passed.
+RENEWED_AT = 0.8
 
 
 class Queue(NamedTuple):
@@ -124,7 +128,7 @@ def _run(
     held = np.zeros(consumers, dtype=np.int64)
     buffer_record = np.empty((consumers, holding), dtype=np.int64)
     buffer_delivery = np.empty((consumers, holding), dtype=np.int64)
-    buffer_deferred = np.zeros((consumers, holding), dtype=np.bool_)
+    buffer_fetched = np.empty((consumers, holding))
     buffer_head = np.zeros(consumers, dtype=np.int64)
     working = np.full(consumers, -1, dtype=np.int64)  # record in work, or -1
     working_delivery = np.zeros(consumers, dtype=np.int64)
@@ -135,19 +139,13 @@ def _run(
     to_start = np.empty(consumers, dtype=np.int64)  # stack of consumers to start
     to_start_size = 0
 
-    # Lock expiries come in delivery order, so a ring suffices. An entry whose
-    # delivery was settled in time would change nothing when it comes up: it
-    # is dropped on reaching the head, and none is made for a message sure to
-    # settle in time (a message started at once gets one only when its attempt
-    # outlasts the lock). Live entries belong to locked messages, which
-    # consumers hold, so a ring twice the places never has to grow: when full
-    # it drops its settled entries in place.
-    ring_size = max(MIN_RING_SIZE, 2 * free_places)
-    expiry_time = np.empty(ring_size)
-    expiry_record = np.empty(ring_size, dtype=np.int64)
-    expiry_delivery = np.empty(ring_size, dtype=np.int64)
-    expiry_head = 0
-    expiry_length = 0
+    # Lock expiries, by consumer: a lock can run out only while its message is
+    # in work, and an expiry is made at the start of an attempt only when the
+    # attempt will outlast the lock, so every entry is live and a consumer has
+    # at most one.
+    expiry_time = np.empty(consumers)
+    expiry_consumer = np.empty(consumers, dtype=np.int64)
+    expiry_size = np.zeros(1, dtype=np.int64)
 
     ends_time = np.empty(consumers)
     ends_consumer = np.empty(consumers, dtype=np.int64)
@@ -155,18 +153,8 @@ def _run(
 
     arrivals_seen = 0
     while True:
-        # Settled expiries at the head are dropped rather than woken up for.
-        while expiry_length > 0 and not (
-            locked[expiry_record[expiry_head]]
-            and deliveries[expiry_record[expiry_head]] == expiry_delivery[expiry_head]
-        ):
-            expiry_head = _wrap(expiry_head + 1, ring_size)
-            expiry_length -= 1
-
         arrival_at = arrived[arrivals_seen] if arrivals_seen < count else math.inf
-        expiry_at = math.inf
-        if expiry_length > 0:
-            expiry_at = expiry_time[expiry_head]
+        expiry_at = expiry_time[0] if expiry_size[0] > 0 else math.inf
         end_at = ends_time[0] if ends_size[0] > 0 else math.inf
         now = min(arrival_at, expiry_at, end_at)
         if now == math.inf or now > horizon_s:
@@ -207,9 +195,8 @@ def _run(
             elif in_time:
                 release = record
         elif expiry_at <= arrival_at:
-            release = expiry_record[expiry_head]  # still locked: see above
-            expiry_head = _wrap(expiry_head + 1, ring_size)
-            expiry_length -= 1
+            consumer = heap_pop(expiry_time, expiry_consumer, expiry_size)
+            release = working[consumer]  # in work and locked: see above
         else:
             record = arrivals_seen
             arrivals_seen += 1
@@ -242,17 +229,6 @@ def _run(
 
         # Settle: hand over, then start; invalid records may free places again.
         while True:
-            if expiry_length + free_places > ring_size:
-                expiry_length = _drop_settled(
-                    expiry_time,
-                    expiry_record,
-                    expiry_delivery,
-                    expiry_head,
-                    expiry_length,
-                    locked,
-                    deliveries,
-                )
-
             while free_places > 0:
                 # The oldest available message: in a standard queue, the first
                 # returned record unless an arrival became available before it.
@@ -266,9 +242,6 @@ def _run(
                 else:
                     break
                 record = members[group_next[item]] if fifo else item
-                # An idle consumer starts the message now, and its expiry is
-                # only needed if the attempt outlasts the lock: decided at start.
-                # Any other consumer's gets one now, unless sure to be useless.
                 starts_now = idle_size > 0
                 if starts_now:
                     idle_size -= 1
@@ -283,21 +256,12 @@ def _run(
 
                 deliveries[record] += 1
                 locked[record] = True
-                if not starts_now and not _settles_in_time(
-                    held[consumer], working[consumer], invalid[record],
-                    service[record], call_keys.shape[1] > 0, ack_timeout_s, now,
-                ):  # fmt: skip
-                    slot = _wrap(expiry_head + expiry_length, ring_size)
-                    expiry_time[slot] = now + ack_timeout_s
-                    expiry_record[slot] = record
-                    expiry_delivery[slot] = deliveries[record]
-                    expiry_length += 1
 
                 waiting = held[consumer] - (1 if working[consumer] >= 0 else 0)
                 place = _wrap(buffer_head[consumer] + waiting, holding)
                 buffer_record[consumer, place] = record
                 buffer_delivery[consumer, place] = deliveries[record]
-                buffer_deferred[consumer, place] = starts_now
+                buffer_fetched[consumer, place] = now
                 held[consumer] += 1
                 free_places -= 1
 
@@ -331,15 +295,14 @@ def _run(
                             )
                         end = start + service[record]
                         heap_push(ends_time, ends_consumer, ends_size, end, consumer)
-                        if (
-                            buffer_deferred[consumer, head]
-                            and end > now + ack_timeout_s
-                        ):
-                            slot = _wrap(expiry_head + expiry_length, ring_size)
-                            expiry_time[slot] = now + ack_timeout_s
-                            expiry_record[slot] = record
-                            expiry_delivery[slot] = delivery
-                            expiry_length += 1
+                        deadline = _lock_deadline(
+                            buffer_fetched[consumer, head], now, ack_timeout_s
+                        )
+                        if end > deadline:
+                            heap_push(
+                                expiry_time, expiry_consumer, expiry_size,
+                                deadline, consumer,
+                            )  # fmt: skip
                         working[consumer] = record
                         working_delivery[consumer] = delivery
                         working_ok[consumer] = (
@@ -410,28 +373,15 @@ def _pop(ring, span):
 
 
 @numba.njit(cache=True)
-def _settles_in_time(
-    held: int,
-    working: int,
-    invalid: bool,
-    service_s: float,
-    enriched: bool,
-    ack_timeout_s: float,
-    now: float,
-) -> bool:
-    """Tell whether a message handed to a consumer (holding ``held`` messages,
-    working on record ``working`` or -1) is sure to be settled before its lock
-    runs out, so that its expiry can never matter.
+def _lock_deadline(fetched: float, now: float, ack_timeout_s: float) -> float:
+    """When the lock of a message fetched at ``fetched`` and started ``now`` runs out.
 
-    That holds when the consumer has just finished and holds nothing else (it
-    starts the message in this same settling), and the attempt's end is known
-    now and within the lock: an invalid record ends at once, a valid one after
-    its service time, unless lookups make its start depend on the cache. (The
-    helper takes numbers, not arrays: see ``kit.simulate.heap``.)
+    While buffered it was renewed each time ``RENEWED_AT`` of it had passed, k
+    times in all; from the last renewal it runs for the whole timeout.
     """
-    if held > 0 or working >= 0:
-        return False
-    return invalid or (not enriched and now + service_s <= now + ack_timeout_s)
+    renewal = RENEWED_AT * ack_timeout_s
+    renewals = math.floor((now - fetched) / renewal)
+    return fetched + renewals * renewal + ack_timeout_s
 
 
 @numba.njit(cache=True)
@@ -446,34 +396,3 @@ def _advance_group(
     position = group_next[group]
     if position < group_end[group] and members[position] < arrivals_seen:
         _push(available, available_span, group)
-
-
-@numba.njit(cache=True)
-def _drop_settled(
-    times: np.ndarray,
-    records: np.ndarray,
-    deliveries: np.ndarray,
-    head: int,
-    length: int,
-    locked: np.ndarray,
-    latest: np.ndarray,
-) -> int:
-    """Drop the ring's entries whose delivery no longer holds the lock (a record
-    is ``locked`` by its ``latest`` delivery), keeping the others in order from
-    ``head``; return the new length.
-
-    An entry moves only backwards, onto a slot already read, so one pass in
-    place suffices.
-    """
-    size = times.size
-    kept = 0
-    for offset in range(length):
-        slot = _wrap(head + offset, size)
-        record = records[slot]
-        if locked[record] and latest[record] == deliveries[slot]:
-            target = _wrap(head + kept, size)
-            times[target] = times[slot]
-            records[target] = records[slot]
-            deliveries[target] = deliveries[slot]
-            kept += 1
-    return kept

@@ -7,7 +7,7 @@ import pytest
 
 from kit.estimate.erlang import mean_wait
 from kit.scenario import scenario_from_dict
-from kit.simulate import simulate_scenario, streaming
+from kit.simulate import simulate_scenario
 from kit.simulate.outcomes import DEAD_LETTERED, LOADED
 from tests.simulate.support import batch_means_error, hand_records
 
@@ -159,37 +159,32 @@ def test_fifo_keeps_order_that_standard_breaks() -> None:
     assert fifo.to_json()["modes"]["streaming"]["order_violations"] == 0
 
 
-def test_a_full_expiry_ring_drops_settled_entries_without_changing_anything(
-    monkeypatch,
-) -> None:
-    """Interpreted with the smallest expiry ring, so that it fills and drops its
-    settled entries again and again, the kernel does exactly what it does
-    compiled with room to spare."""
-    rng = np.random.default_rng(4)
-    records = hand_records(
-        np.sort(rng.random(400) * 20.0).tolist(),
-        rng.exponential(0.3, 400).tolist(),
-        invalid=(rng.random(400) < 0.05).tolist(),
-    )
+def test_a_message_waiting_in_the_buffer_keeps_its_lock() -> None:
+    """Three records fetched at 0, a 15 s lock: the later two wait past 15 s, safely.
+
+    Traced by hand: the locks of the buffered messages are renewed at 12 s (80%
+    of 15) and so run to 27; the second works from 14 to 16 and the third from
+    16 to 17. Without the renewal both locks would run out at 15 and both
+    records would be delivered twice.
+    """
     scenario = scenario_from_dict(
-        {"streaming": {"consumers": 2, "prefetch": 2, "ack_timeout_s": 2.0}}
+        {"streaming": {"consumers": 1, "prefetch": 3, "ack_timeout_s": 15.0}}
     )
-    compiled = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
+    records = hand_records([0.0, 0.0, 0.0], [14.0, 2.0, 1.0])
+    run = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
 
-    drops = []
-    drop_settled = streaming._drop_settled
-    monkeypatch.setattr(streaming, "_run", streaming._run.py_func)
-    monkeypatch.setattr(streaming, "MIN_RING_SIZE", 1)
-    monkeypatch.setattr(
-        streaming, "_drop_settled", lambda *ring: drops.append(1) or drop_settled(*ring)
+    assert run.outcomes.ended_s.tolist() == [14.0, 16.0, 17.0]
+    assert run.outcomes.deliveries.tolist() == [1, 1, 1]
+    assert run.figures["duplicates"] == 0
+
+
+def test_a_renewed_lock_still_runs_out_in_work() -> None:
+    """Fetched at 0, renewed at 12, started at 20: the lock ends at 27, mid-attempt."""
+    scenario = scenario_from_dict(
+        {"streaming": {"consumers": 1, "prefetch": 3, "ack_timeout_s": 15.0}}
     )
-    small = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
+    records = hand_records([0.0, 0.0, 0.0], [10.0, 10.0, 10.0])
+    run = simulate_scenario(scenario, ("streaming",), records).runs["streaming"]
 
-    assert len(drops) > 10
-    assert compiled.figures["duplicates"] > 0
-    for field in compiled.outcomes._fields:
-        assert np.array_equal(
-            getattr(compiled.outcomes, field),
-            getattr(small.outcomes, field),
-            equal_nan=True,
-        ), field
+    assert run.outcomes.deliveries.tolist() == [1, 2, 2]
+    assert run.figures["duplicates"] == 2
