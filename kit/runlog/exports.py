@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 RUN_HISTORY_COLUMNS = ("job", "instance", "started_at", "finished_at")
+# Places tried to read on from after a broken record in a damaged export.
+MAX_RESYNC_TRIES = 10_000
+# Where a record of an array may start: after a comma, at an opening brace.
+_RECORD_BOUNDARY = re.compile(r",\s*(?=\{)")
 _LEVEL_KEYS = ("priority", "log level", "level")
 _JSON_START = re.compile(r'\ufeff?\s*(?:\[\s*[{\]]|\{\s*["}])')
 
@@ -41,28 +45,34 @@ def looks_like_json(head: str) -> bool:
     return bool(_JSON_START.match(head))
 
 
-def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table, str | None]:
+def read_json_records(
+    text: str, shown_as: str
+) -> tuple[str, pa.Table, list[tuple[int, str]]]:
     """Parse a CloudHub logs-API or Anypoint Monitoring export into log records.
 
     Returns the layout name, a table with line, text, level, logged_at,
-    thread, logger and message, and the text after the cut of an array cut
-    short (None when whole): its whole records before the cut are kept. Raw
-    newlines inside strings (as the Monitoring documentation shows them) are
-    accepted.
+    thread, logger and message, and the stretches of a damaged array that are
+    no record, each with its place among the records: an array with a broken
+    record, or cut short, keeps its whole records. Raw newlines inside strings
+    (as the Monitoring documentation shows them) are accepted.
     """
     import pyarrow as pa  # here, so that reading text logs does not load Arrow
 
-    tail = None
     try:
         document = json.loads(text, strict=False)
-        records = _records_of(document)
+        items: list[dict | str] = list(_records_of(document))
     except json.JSONDecodeError:
-        cut_short = _array_cut_short(text)
-        if cut_short is None:
-            records = _json_lines(text, shown_as)
-        else:
-            records, tail = cut_short
-    rows = [_row_of(number, record) for number, record in enumerate(records, 1)]
+        salvaged = _salvage_array(text)
+        items = salvaged if salvaged is not None else _json_lines(text, shown_as)
+    records = [item for item in items if isinstance(item, dict)]
+    rows = [
+        _row_of(number, item)
+        for number, item in enumerate(items, 1)
+        if isinstance(item, dict)
+    ]
+    unread = [
+        (number, item) for number, item in enumerate(items, 1) if isinstance(item, str)
+    ]
     layout = (
         "monitoring-json" if any("_source" in r for r in records) else "cloudhub-json"
     )
@@ -85,29 +95,57 @@ def read_json_records(text: str, shown_as: str) -> tuple[str, pa.Table, str | No
             ]
         ),
     )
-    return layout, table, tail
+    return layout, table, unread
 
 
-def _array_cut_short(text: str) -> tuple[list[dict], str] | None:
-    """The whole records of a JSON array that breaks off, and the text after them.
+def _salvage_array(text: str) -> list[dict | str] | None:
+    """The values of a damaged JSON array: its records, and the stretches between
+    them that are none (a broken record, a cut end, text after the array).
 
-    None when the text is not an array, or breaks before its first record.
+    None when the text is not an array or holds no whole record. After a broken
+    record, reading goes on at the next place where a record parses; at most
+    ``MAX_RESYNC_TRIES`` such places are tried in all.
     """
     start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
     if text[start : start + 1] != "[":
         return None
     decoder = json.JSONDecoder(strict=False)
-    records: list[dict] = []
-    position = start + 1
-    while True:
-        position = _after_separators(text, position)
+    items: list[dict | str] = []
+    tries = [MAX_RESYNC_TRIES]
+    position = _after_separators(text, start + 1)
+    while position < len(text) and text[position] != "]":
         try:
             record, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError:
+            resume = _next_record(decoder, text, position + 1, tries)
+            items.append(text[position:resume])
+            position = resume
+        else:
+            if isinstance(record, dict):
+                items.append(record)
+        position = _after_separators(text, position)
+    after = text[position + 1 :].strip()
+    if after:
+        items.append(after)
+    return items if any(isinstance(item, dict) for item in items) else None
+
+
+def _next_record(
+    decoder: json.JSONDecoder, text: str, position: int, tries: list[int]
+) -> int:
+    """Where the next record that parses starts, or the end of the text."""
+    while tries[0] > 0:
+        found = _RECORD_BOUNDARY.search(text, position)
+        if found is None:
             break
-        if isinstance(record, dict):
-            records.append(record)
-    return (records, text[position:]) if records else None
+        tries[0] -= 1
+        try:
+            decoder.raw_decode(text, found.end())
+        except json.JSONDecodeError:
+            position = found.end() + 1
+        else:
+            return found.end()
+    return len(text)
 
 
 def _after_separators(text: str, position: int) -> int:

@@ -402,7 +402,7 @@ def _ingest_json(con, facts: FileFacts, counts: FileCounts) -> None:
         return
     text = _read_text(facts)
     try:
-        counts.layout, records, tail = read_json_records(text, str(facts.path))
+        counts.layout, records, unread = read_json_records(text, str(facts.path))
     except ParseError as exc:
         counts.layout = "json"
         _reject_whole_file(con, facts, counts, exc.message)
@@ -411,27 +411,30 @@ def _ingest_json(con, facts: FileFacts, counts: FileCounts) -> None:
     engine = f"SELECT * FROM json_records WHERE {engine_logger_sql('logger')}"
     _store_engine_lines(con, facts, counts, engine, record_app=True)
     con.unregister("json_records")
-    counts.lines = records.num_rows
-    if tail is not None:
-        _reject_cut_short_tail(con, facts, counts, tail)
+    counts.lines = records.num_rows + len(unread)
+    if unread:
+        _reject_unread_json(con, facts, counts, unread)
     counts.other_lines = counts.lines - counts.event_lines - counts.rejected_lines
 
 
-def _reject_cut_short_tail(
-    con, facts: FileFacts, counts: FileCounts, tail: str
+def _reject_unread_json(
+    con, facts: FileFacts, counts: FileCounts, unread: list[tuple[int, str]]
 ) -> None:
-    """Count what follows the last whole record of a cut JSON export as one reject."""
+    """Count each stretch of a damaged JSON export that is no record as a reject."""
     problem = (
-        f"JSON export cut short after record {counts.lines:,}; the rest is not "
-        "read. Export the logs again"
+        f"{len(unread)} stretch(es) of the JSON export are no whole record (the "
+        f"first at record {unread[0][0]:,}): broken, cut short or after the end; "
+        "the other records are read. Export the logs again"
     )
     log.warning("%s: %s", facts.path, problem)
     counts.problems.append(problem)
-    counts.lines += 1
-    counts.rejected_lines += 1
-    con.execute(
+    counts.rejected_lines += len(unread)
+    con.executemany(
         "INSERT INTO log_rejects VALUES (?, ?, ?, ?, ?)",
-        [facts.content_hash, str(facts.path), counts.lines, tail[:2000], problem],
+        [
+            (facts.content_hash, str(facts.path), number, text[:2000], problem)
+            for number, text in unread
+        ],
     )
 
 

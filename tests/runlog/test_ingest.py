@@ -326,7 +326,7 @@ def test_a_json_export_cut_short_keeps_its_whole_records(tmp_path: Path) -> None
     [counts] = ingest_logs(con, [export]).files
 
     assert (counts.lines, counts.event_lines, counts.rejected_lines) == (3, 2, 1)
-    assert "cut short after record 2" in counts.problems[-1]
+    assert "(the first at record 3)" in counts.problems[-1]
     assert con.execute("SELECT status FROM runs").fetchall() == [("incomplete",)]
 
 
@@ -390,3 +390,17 @@ def test_the_text_summary_names_files_not_read_as_logs(
     out = capsys.readouterr().out
     assert f"not read as a log: {logs / 'core.dump'}: binary content" in out
     assert "good.log" not in out
+
+
+def test_a_broken_record_in_a_json_export_costs_only_itself(tmp_path: Path) -> None:
+    """Records after a damaged one are read; the damage is one reject at its place."""
+    good = '{"event": {"loggerName": "x.Y", "message": "m", "timestamp": 0}}'
+    export = tmp_path / "logs-api.json"
+    export.write_text(f'[{good},\n{{"event": {{oops}},\n{good},\n{good}] trailing')
+    con = open_store()
+
+    [counts] = ingest_logs(con, [export]).files
+
+    assert (counts.lines, counts.rejected_lines, counts.other_lines) == (5, 2, 3)
+    rejects = con.execute("SELECT line FROM log_rejects ORDER BY line").fetchall()
+    assert rejects == [(2,), (5,)]
