@@ -67,6 +67,8 @@ def mask_url_credentials(text: str) -> str:
     >>> mask_url_credentials("https://u:pw@h/cb?next=a@b.com")
     'https://u:****@h/cb?next=a@b.com'
     """
+    if "@" not in text or "//" not in text:  # most paths: nothing to mask
+        return text
     return re.sub(r"\S+", _mask_word_credentials, text)
 
 
@@ -247,6 +249,8 @@ class Properties:
             if resolved == text:
                 break
             text = resolved
+            if "${" not in text:
+                break
 
         left = (match.group(1).strip() for match in _PLACEHOLDER.finditer(text))
         unresolved = [key for key in left if not key.startswith("secure::")]
