@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import json
 import logging
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,10 +67,19 @@ def _file_problem(exc: OSError) -> str:
     """One line for a path the system refused: which path, why, what to do."""
     where = f" {exc.filename!r}" if exc.filename else ""
     reason = exc.strerror or str(exc)
-    return (
-        f"cannot write or read{where}: {reason}; check the path and that its "
-        "folder is writable"
-    )
+    return f"cannot write or read{where}: {reason}; {_REMEDIES.get(exc.errno, _CHECK)}"
+
+
+_CHECK = "check the path"
+_REMEDIES = {
+    errno.ENOSPC: "free some space or choose a path on another disk",
+    errno.EACCES: "choose a folder you may write to",
+    errno.EPERM: "choose a folder you may write to",
+    errno.EROFS: "choose a folder on a disk that is not read-only",
+    errno.EISDIR: "give a file's path, not a folder's",
+    errno.EEXIST: "a file stands where a folder is needed; " + _CHECK,
+    errno.ENOTDIR: "a file stands where a folder is needed; " + _CHECK,
+}
 
 
 def _silence_stdout() -> None:
@@ -565,7 +575,7 @@ def _time_zone(text: str) -> str:
     return text.strip()
 
 
-def _whole_number(least: int):
+def _whole_number(least: int) -> Callable[[str], int]:
     """An argparse type: a whole number of at least ``least``."""
 
     def whole_number(text: str) -> int:

@@ -59,11 +59,14 @@ def test_threshold_must_be_minutes_above_zero(minutes: str, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "refused"),
-    [("a-folder", "a-folder"), ("a-file/inside.json", "a-file")],
+    ("target", "refused", "remedy"),
+    [
+        ("a-folder", "a-folder", "give a file's path, not a folder's"),
+        ("a-file/inside.json", "a-file", "a file stands where a folder is needed"),
+    ],
 )
 def test_an_output_path_the_system_refuses_is_one_line(
-    target: str, refused: str, tmp_path, capsys
+    target: str, refused: str, remedy: str, tmp_path, capsys
 ) -> None:
     """--json into a folder, or under a file, names the path refused; no traceback."""
     (tmp_path / "a-folder").mkdir()
@@ -74,6 +77,7 @@ def test_an_output_path_the_system_refuses_is_one_line(
     error = capsys.readouterr().err
     assert status == cli.EXIT_USAGE
     assert f"cannot write or read {str(tmp_path / refused)!r}" in error
+    assert remedy in error
     assert "Traceback" not in error
 
 

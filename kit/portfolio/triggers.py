@@ -95,6 +95,8 @@ def _disallows_concurrency(source, flow) -> bool:
 
 
 def _kind_of(index: AppIndex, source, prefix: str, local: str) -> str:
+    """The trigger kind of a source: by its name, its namespace, or the address of
+    the endpoint it is or names (``vm://``, ``jms://`` stream; ``http://`` serve)."""
     if (prefix == "" and local in ("scheduler", "poll")) or prefix == "quartz":
         return "cron"
     if prefix in MESSAGING_PREFIXES or local in EVENT_SOURCE_NAMES:
@@ -121,6 +123,8 @@ def _kind_of(index: AppIndex, source, prefix: str, local: str) -> str:
 def _timing_of(
     index: AppIndex, source, prefix: str, local: str, kind: str
 ) -> _Timing | None:
+    """The schedule a source fires on, as written, with Mule's defaults applied;
+    None for sources that wait for messages or requests."""
     if prefix == "" and local == "scheduler":
         strategy = _child(source, "scheduling-strategy")
         if strategy is None:

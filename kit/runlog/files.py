@@ -214,6 +214,7 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 def _problems(facts: FileFacts) -> list[str]:
+    """What a user should know about the file before trusting its counts."""
     problems = []
     if facts.damage is not None:
         problems.append(

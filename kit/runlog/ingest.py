@@ -356,7 +356,14 @@ def _app_from_file_name(name: str) -> str | None:
     return app
 
 
-def _ingest_text(con, facts: FileFacts, counts: FileCounts, layout, as_is) -> None:
+def _ingest_text(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    counts: FileCounts,
+    layout: TextLayout,
+    as_is: tuple[int, int] | None,
+) -> None:
+    """Count a text log's lines and store its engine events and rejects."""
     lines, starts = read_lines(con, facts, layout, as_is)
     modified = datetime.fromtimestamp(facts.path.stat().st_mtime, timezone.utc)
     # A zone ahead of UTC may already be a day further than the UTC date.
