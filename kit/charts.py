@@ -109,7 +109,7 @@ def schedule_heatmap(fires: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("hour:O", title="hour of day"),
             y=alt.Y("weekday:N", title=None, sort=WEEKDAYS),
-            color=alt.Color("jobs:Q", title="jobs firing"),
+            color=alt.Color("jobs:Q", title="jobs firing", scale=alt.Scale(zero=True)),
             tooltip=["weekday:N", "hour:O", "fires:Q", "jobs:Q", "job_names:N"],
         )
         .properties(width=WIDTH)

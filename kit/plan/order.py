@@ -23,6 +23,10 @@ def migration_order(
 ) -> pd.DataFrame:
     """Order jobs for migration, with the record-hours saved a day and a reason.
 
+    ``action`` says what to do in words: ``move to streaming``, or ``keep
+    micro-batch`` for a job whose cheapest qualifying mode is no move (a
+    micro-batch that could run as a batch stays as it is).
+
     ``recommendations`` is ``kit.frames.recommendations``; ``history`` holds
     ``job`` and ``records_per_day`` (``kit.frames.job_history``). Jobs without
     history count as saving nothing measurable and are ordered by their gain.
@@ -53,6 +57,10 @@ def migration_order(
         kind="stable",
     ).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    ranked["action"] = [
+        f"move to {row.recommended_mode}" if row.moves else f"keep {row.today_mode}"
+        for row in ranked.itertuples()
+    ]
     ranked["why"] = [_why(row) for row in ranked.itertuples()]
     return ranked
 

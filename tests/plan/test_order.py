@@ -87,3 +87,14 @@ def test_headline_with_nothing_to_move_says_so() -> None:
     text = headline_text(headline(jobs, migration_order(picks, HISTORY)))
 
     assert "none of its scheduled jobs gains" in text
+
+
+def test_the_action_says_move_or_keep_in_words() -> None:
+    """A kept micro-batch reads 'keep micro-batch', never its cheaper 'batch'."""
+    order = migration_order(_picks(), HISTORY).set_index("job")
+
+    assert order["action"].to_dict() == {
+        "hourly": "move to micro-batch",
+        "nightly": "move to streaming",
+        "ticker": "keep micro-batch",
+    }
