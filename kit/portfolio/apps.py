@@ -155,8 +155,9 @@ def _folder_name(folder: str) -> str:
 def _unique_names(apps: list[AppFolder]) -> list[AppFolder]:
     """Give apps that share a name their parents' names, as many as it takes.
 
-    ``t1/svc/orders`` and ``t2/svc/orders`` become ``t1/svc/orders`` and
-    ``t2/svc/orders``; apps whose folders are the same keep the name they have.
+    Two apps named ``orders`` in ``t1/svc`` and ``t2/svc`` become
+    ``t1/svc/orders`` and ``t2/svc/orders``. (A folder given twice was made one
+    app before, so names always come apart.)
     """
     for depth in range(1, MAX_NAME_DEPTH + 1):
         counts = Counter(app.name for app in apps)

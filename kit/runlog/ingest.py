@@ -212,6 +212,27 @@ def ingest_file(
         log.info("%s: same content as a file ingested before; skipped", path)
         return counts
 
+    _ingest_content(con, facts, counts, layout, as_is)
+    _record_file(con, facts, counts, file_app)
+    if counts.rejected_lines:
+        log.warning(
+            "%s: %d lines not understood, most for this reason: %s. See the "
+            "log_rejects table",
+            path,
+            counts.rejected_lines,
+            _commonest_reject_reason(con, facts.content_hash),
+        )
+    return counts
+
+
+def _ingest_content(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    counts: FileCounts,
+    layout: TextLayout | None,
+    as_is: tuple[int, int] | None,
+) -> None:
+    """Read the file the way its kind needs, or reject it whole saying why."""
     if facts.utf16:
         counts.layout = "utf-16"
         _reject_whole_file(con, facts, counts, f"not a log as it is: {UTF16_PROBLEM}")
@@ -231,17 +252,6 @@ def ingest_file(
         )
     else:
         _ingest_text(con, facts, counts, layout, as_is)
-
-    _record_file(con, facts, counts, file_app)
-    if counts.rejected_lines:
-        log.warning(
-            "%s: %d lines not understood, most for this reason: %s. See the "
-            "log_rejects table",
-            path,
-            counts.rejected_lines,
-            _commonest_reject_reason(con, facts.content_hash),
-        )
-    return counts
 
 
 def _commonest_reject_reason(con: duckdb.DuckDBPyConnection, content_hash: str) -> str:
