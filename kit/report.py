@@ -250,7 +250,9 @@ def run_notebooks(
 
     A failing notebook is kept with its error and rendered all the same.
     """
-    executed = out / "notebooks"
+    # Absolute, because papermill changes the working directory of the whole
+    # process while a notebook runs, and two run at once.
+    executed = (out / "notebooks").resolve()
     executed.mkdir(parents=True, exist_ok=True)
     with pinned_kernel(), ThreadPoolExecutor(PARALLEL_NOTEBOOKS) as pool:
         runs = list(

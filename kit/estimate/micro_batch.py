@@ -49,6 +49,7 @@ class MicroBatchEstimate:
     backlog_mean: float | None
     arrivals_per_tick: float
     limit: int
+    interval_s: float = 0.0
 
 
 def estimate_micro_batch(
@@ -93,6 +94,7 @@ def estimate_micro_batch(
             backlog_mean=None,
             arrivals_per_tick=per_tick,
             limit=limit,
+            interval_s=interval_s,
         )
 
     backlog = backlog_distribution(per_tick, limit)
@@ -108,6 +110,7 @@ def estimate_micro_batch(
         backlog_mean=float(np.arange(len(backlog)) @ backlog),
         arrivals_per_tick=per_tick,
         limit=limit,
+        interval_s=interval_s,
     )
 
 

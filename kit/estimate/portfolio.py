@@ -93,6 +93,11 @@ class DerivedScenario:
     defaulted: list[str] = field(default_factory=list)
 
 
+# Micro-batch intervals tried, longest first: a scheduler every minute or more.
+MICRO_BATCH_INTERVALS_S = (900.0, 600.0, 300.0, 120.0, 60.0)
+_INTERVAL = "micro_batch.interval_s"
+
+
 @dataclass(frozen=True)
 class _JobRow:
     """One job as the inventory and the history summary describe it."""
@@ -355,9 +360,10 @@ def estimate_portfolio(
         )
     jobs = _derive_jobs(con, defaults or Scenario())
     documents, scenario_rows, mode_rows = [], [], []
-    for each in jobs:
+    for index, each in enumerate(jobs):
+        each, figures = _estimate(each)
+        jobs[index] = each
         job = each.derived
-        figures = estimate_scenario(job.scenario, each.timetable)
         documents.append(
             {
                 "app": job.app,
@@ -389,6 +395,37 @@ def estimate_portfolio(
         sum("service.mean_s" in each.derived.derived for each in jobs),
     )
     return documents
+
+
+def _estimate(each: _DerivedJob) -> tuple[_DerivedJob, dict]:
+    """Estimate a job; judge a micro-batch at the longest interval that will do.
+
+    When only streaming meets the objective at the scenario's interval (the
+    job's own, or the default for a job that is no micro-batch today), the
+    standard intervals below it are tried, longest first: a shorter tick is a
+    smaller change than streaming. The first one with which a micro-batch
+    qualifies is kept; when none does, the shortest, so that the reason says
+    even that misses. Either way the interval is listed as derived and the
+    reason names it.
+    """
+    job = each.derived
+    figures = estimate_scenario(job.scenario, each.timetable)
+    if figures["recommendation"]["mode"] != "streaming":
+        return each, figures
+
+    current = job.scenario.micro_batch.interval_s
+    shorter = [step for step in MICRO_BATCH_INTERVALS_S if step < current]
+    if not shorter:
+        return each, figures
+    for interval in shorter:
+        trial = with_overrides(job.scenario, {_INTERVAL: interval})
+        trial_figures = estimate_scenario(trial, each.timetable)
+        if trial_figures["recommendation"]["mode"] == "micro_batch":
+            break
+    derived = [key for key in job.derived if key != _INTERVAL]
+    chosen = replace(job, scenario=trial, derived=[*derived, _INTERVAL])
+    defaulted = [key for key in job.defaulted if key != _INTERVAL]
+    return replace(each, derived=replace(chosen, defaulted=defaulted)), trial_figures
 
 
 def _stored_toml(scenario: Scenario, notes: list[str]) -> str:

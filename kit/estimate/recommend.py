@@ -107,7 +107,12 @@ def _describe(
                 detail = "its slice outlasts the interval"
             return None, f"micro-batch unstable ({detail})"
         p95 = format_duration(micro_batch.latency_p95_s)
-        return micro_batch.latency_p95_s, f"micro-batch p95 {p95}"
+        every = (
+            f" every {format_duration(micro_batch.interval_s)}"
+            if micro_batch.interval_s
+            else ""
+        )
+        return micro_batch.latency_p95_s, f"micro-batch{every} p95 {p95}"
 
     consumers = f"{streaming.consumers} consumers"
     if not streaming.stable:

@@ -280,3 +280,27 @@ def test_a_store_without_inventory_is_a_usage_error(tmp_path, capsys) -> None:
 
     assert main(["estimate", "--db", str(database)]) == 2
     assert "kit inventory" in capsys.readouterr().err
+
+
+def test_a_micro_batch_is_judged_at_the_longest_interval_that_meets_the_objective():
+    """The hourly job misses a 90 s objective as a 5- or 2-minute micro-batch and
+    meets it every minute (p95 70 s): the stored scenario ticks every 60 s."""
+    con = _hourly_store()
+
+    [job] = estimate_portfolio(con, scenario_from_dict({"slo_s": 90.0}))
+
+    stored = tomllib.loads(con.execute("SELECT toml FROM scenarios").fetchone()[0])
+    assert job["recommendation"]["mode"] == "micro_batch"
+    assert "micro-batch every 60 s p95 70 s meets" in job["recommendation"]["reason"]
+    assert stored["micro_batch"]["interval_s"] == 60.0
+    assert "micro_batch.interval_s" in job["derived"]
+
+
+def test_when_no_interval_will_do_the_reason_says_even_a_minute_misses() -> None:
+    """At a 60 s objective a tick every minute still misses (p95 70 s): streaming."""
+    con = _hourly_store()
+
+    [job] = estimate_portfolio(con, scenario_from_dict({"slo_s": 60.0}))
+
+    assert job["recommendation"]["mode"] == "streaming"
+    assert "micro-batch every 60 s p95 70 s exceeds" in job["recommendation"]["reason"]
