@@ -60,7 +60,7 @@ from kit.estimate.load import (
     streaming_peak_calls_per_minute,
 )
 from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
-from kit.estimate.recommend import Recommendation, recommend
+from kit.estimate.recommend import RATE_LIMITED, Recommendation, recommend
 from kit.estimate.streaming import StreamingEstimate, estimate_streaming
 from kit.scenario import (
     Batch,
@@ -329,6 +329,7 @@ def _within_rate_limit(
     shortfall_per_h = rate * (1.0 - limit / demand) * 3600.0
     streaming = dataclasses.replace(
         streaming,
+        model=RATE_LIMITED,
         stable=False,
         wait_mean_s=None,
         latency_mean_s=None,
@@ -337,6 +338,7 @@ def _within_rate_limit(
     )
     micro_batch = dataclasses.replace(
         micro_batch,
+        cause=RATE_LIMITED,
         stable=False,
         latency_mean_s=None,
         latency_p95_s=None,

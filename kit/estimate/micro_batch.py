@@ -50,6 +50,7 @@ class MicroBatchEstimate:
     arrivals_per_tick: float
     limit: int
     interval_s: float = 0.0
+    cause: str = ""  # what makes it unstable when nothing in the model does
 
 
 def estimate_micro_batch(

@@ -17,6 +17,10 @@ from kit.estimate.streaming import MOST_CONSUMERS, StreamingEstimate
 MODES = ("batch", "micro_batch", "streaming")
 
 
+# Why a mode cannot keep up when the queueing models alone would let it.
+RATE_LIMITED = "its calls exceed the rate limit"
+
+
 @dataclass(frozen=True)
 class Recommendation:
     """The mode to move to and one line on why, built from the figures."""
@@ -100,7 +104,9 @@ def _describe(
 
     if mode == "micro_batch":
         if not micro_batch.stable:
-            if micro_batch.arrivals_per_tick >= micro_batch.limit:
+            if micro_batch.cause:
+                detail = micro_batch.cause
+            elif micro_batch.arrivals_per_tick >= micro_batch.limit:
                 per_tick = f"{micro_batch.arrivals_per_tick:,.0f} arrivals per tick"
                 detail = f"{per_tick}, limit {micro_batch.limit:,}"
             else:
@@ -115,6 +121,8 @@ def _describe(
         return micro_batch.latency_p95_s, f"micro-batch{every} p95 {p95}"
 
     consumers = f"{streaming.consumers} consumers"
+    if streaming.model == RATE_LIMITED:
+        return None, f"streaming unstable ({RATE_LIMITED})"
     if not streaming.stable:
         utilisation = f"utilisation {streaming.utilisation:.2f}"
         return None, f"streaming unstable with {consumers} ({utilisation})"

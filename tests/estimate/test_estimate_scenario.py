@@ -282,6 +282,9 @@ def test_a_rate_limit_below_demand_is_unstable() -> None:
     assert figures["streaming"]["stable"] is False
     assert figures["micro_batch"]["stable"] is False
     assert figures["micro_batch"]["backlog_growth_per_h"] >= 5.0 * 3600
+    reason = figures["recommendation"]["reason"]
+    assert "streaming unstable (its calls exceed the rate limit)" in reason
+    assert "micro-batch unstable (its calls exceed the rate limit)" in reason
 
 
 def test_a_micro_batch_whose_full_slice_overruns_cannot_catch_up() -> None:
