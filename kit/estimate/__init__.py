@@ -60,7 +60,12 @@ from kit.estimate.load import (
     streaming_peak_calls_per_minute,
 )
 from kit.estimate.micro_batch import MicroBatchEstimate, estimate_micro_batch
-from kit.estimate.recommend import RATE_LIMITED, Recommendation, recommend
+from kit.estimate.recommend import (
+    FIFO_LIMITED,
+    RATE_LIMITED,
+    Recommendation,
+    recommend,
+)
 from kit.estimate.streaming import StreamingEstimate, estimate_streaming
 from kit.scenario import (
     Batch,
@@ -141,6 +146,8 @@ def estimate_scenario(
     streaming = estimate_streaming(
         rate, mean_s, cv2, _servers(scenario.streaming), scenario.slo_s
     )
+    if _servers(scenario.streaming) < scenario.streaming.consumers:
+        streaming = dataclasses.replace(streaming, model=FIFO_LIMITED)
 
     micro = scenario.micro_batch
     micro_batch = micro_batch_estimate(micro, micro.interval_s, rate, mean_s)

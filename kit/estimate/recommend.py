@@ -19,6 +19,8 @@ MODES = ("batch", "micro_batch", "streaming")
 
 # Why a mode cannot keep up when the queueing models alone would let it.
 RATE_LIMITED = "its calls exceed the rate limit"
+# A FIFO queue whose message groups, fewer than its consumers, bound the work.
+FIFO_LIMITED = "fifo: message groups"
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ def _describe(
         )
         return micro_batch.latency_p95_s, f"micro-batch{every} p95 {p95}"
 
-    consumers = f"{streaming.consumers} consumers"
+    servers = "message groups" if streaming.model == FIFO_LIMITED else "consumers"
+    consumers = f"{streaming.consumers} {servers}"
     if streaming.model == RATE_LIMITED:
         return None, f"streaming unstable ({RATE_LIMITED})"
     if not streaming.stable:
@@ -135,13 +138,17 @@ def _what_streaming_needs(
 ) -> str:
     """Say what streaming is missing to meet the objective."""
     needed = streaming.min_consumers_for_slo
+    servers = "message groups" if streaming.model == FIFO_LIMITED else "consumers"
+    if streaming.model == RATE_LIMITED:
+        limit = enrichment.peak_calls_per_min["streaming"] / 60.0
+        return f"none meets it: raise the rate limit to at least {limit:,.1f} calls/s"
     if needed is None:
         parts = [
-            f"none meets it: no consumer count up to {MOST_CONSUMERS:,} does, so "
-            "shorten the service time or relax the objective"
+            f"none meets it: no count of {servers} up to {MOST_CONSUMERS:,} does, "
+            "so shorten the service time or relax the objective"
         ]
     else:
-        parts = [f"none meets it: recommend streaming with {needed} consumers"]
+        parts = [f"none meets it: recommend streaming with {needed} {servers}"]
 
     headroom = enrichment.rate_limit_headroom.get("streaming")
     if headroom is not None and headroom < 0:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 RUN_HISTORY_COLUMNS = ("job", "instance", "started_at", "finished_at")
 # Places tried to read on from after a broken record in a damaged export.
 MAX_RESYNC_TRIES = 10_000
+# Keys of which a logs-API or Monitoring record has at least one at its top.
+_RECORD_KEYS = frozenset(
+    {"event", "_source", "message", "loggerName", "recordId", "timestamp"}
+)
 # Where a record of an array may start: after a comma, at an opening brace.
 _RECORD_BOUNDARY = re.compile(r",\s*(?=\{)")
 _LEVEL_KEYS = ("priority", "log level", "level")
@@ -113,7 +117,9 @@ def _salvage_array(text: str) -> list[dict | str] | None:
     items: list[dict | str] = []
     tries = [MAX_RESYNC_TRIES]
     position = _after_separators(text, start + 1)
-    while position < len(text) and text[position] != "]":
+    while position < len(text):
+        if text[position] == "]" and not text[position + 1 :].strip():
+            break  # the array's end; a ] with text after it is a stretch
         try:
             record, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError:
@@ -124,9 +130,6 @@ def _salvage_array(text: str) -> list[dict | str] | None:
             if isinstance(record, dict):
                 items.append(record)
         position = _after_separators(text, position)
-    after = text[position + 1 :].strip()
-    if after:
-        items.append(after)
     return items if any(isinstance(item, dict) for item in items) else None
 
 
@@ -140,11 +143,12 @@ def _next_record(
             break
         tries[0] -= 1
         try:
-            decoder.raw_decode(text, found.end())
+            value, _ = decoder.raw_decode(text, found.end())
         except json.JSONDecodeError:
-            position = found.end() + 1
-        else:
+            value = None
+        if isinstance(value, dict) and _RECORD_KEYS & value.keys():
             return found.end()
+        position = found.end() + 1  # not a record: an object nested in the broken one
     return len(text)
 
 

@@ -302,3 +302,31 @@ def test_a_micro_batch_whose_full_slice_overruns_cannot_catch_up() -> None:
     micro = figures["micro_batch"]
     assert micro["stable"] is False
     assert micro["backlog_growth_per_h"] == pytest.approx((2.0 - 1000 / 600) * 3600)
+
+
+def test_advice_fits_what_limits_streaming() -> None:
+    """One FIFO group asks for message groups; a rate limit asks for a higher limit."""
+    fifo = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 15.0},
+                "service": {"mean_s": 0.1},
+                "streaming": {"consumers": 10, "queue": "fifo", "message_groups": 1},
+            }
+        )
+    )
+    limited = estimate_scenario(
+        scenario_from_dict(
+            {
+                "arrivals": {"rate_per_s": 10.0},
+                "service": {"mean_s": 0.1},
+                "enrichment": {"calls_per_record": 1, "rate_limit_per_s": 5.0},
+            }
+        )
+    )
+
+    assert "with 1 message groups" in fifo["recommendation"]["reason"]
+    assert "message groups" in fifo["recommendation"]["reason"].split("none meets")[1]
+    advice = limited["recommendation"]["reason"].split("none meets it: ")[1]
+    assert advice.startswith("raise the rate limit to at least")
+    assert "consumer" not in advice

@@ -404,3 +404,16 @@ def test_a_broken_record_in_a_json_export_costs_only_itself(tmp_path: Path) -> N
     assert (counts.lines, counts.rejected_lines, counts.other_lines) == (5, 2, 3)
     rejects = con.execute("SELECT line FROM log_rejects ORDER BY line").fetchall()
     assert rejects == [(2,), (5,)]
+
+
+def test_a_broken_record_with_nested_objects_hides_no_record(tmp_path: Path) -> None:
+    """Objects nested in a broken record are not taken for records after it."""
+    good = '{"event": {"loggerName": "x.Y", "message": "m", "timestamp": 0}}'
+    broken = '{"recordId": 2, "tags": [{"a": 1}, {"b": 2}], "x" BROKEN}'
+    export = tmp_path / "logs-api.json"
+    export.write_text(f"[{good},\n{broken},\n{good},\n{good}]\n")
+    con = open_store()
+
+    [counts] = ingest_logs(con, [export]).files
+
+    assert (counts.lines, counts.rejected_lines, counts.other_lines) == (4, 1, 3)
