@@ -398,19 +398,19 @@ def estimate_portfolio(
 
 
 def _estimate(each: _DerivedJob) -> tuple[_DerivedJob, dict]:
-    """Estimate a job; judge a micro-batch at the longest interval that will do.
+    """Estimate a job; judge a would-be micro-batch at the longest interval that does.
 
-    When only streaming meets the objective at the scenario's interval (the
-    job's own, or the default for a job that is no micro-batch today), the
-    standard intervals below it are tried, longest first: a shorter tick is a
-    smaller change than streaming. The first one with which a micro-batch
+    A job that is a micro-batch today keeps its own interval: its micro-batch
+    figures are its figures today. For any other job, when only streaming
+    meets the objective at the default interval, the standard intervals below
+    it are tried, longest first, and the first with which a micro-batch
     qualifies is kept; when none does, the shortest, so that the reason says
-    even that misses. Either way the interval is listed as derived and the
-    reason names it.
+    even a tick every minute misses. The interval is listed as defaulted (the
+    kit chose it), and the reason names it.
     """
     job = each.derived
     figures = estimate_scenario(job.scenario, each.timetable)
-    if figures["recommendation"]["mode"] != "streaming":
+    if _INTERVAL in job.derived or figures["recommendation"]["mode"] != "streaming":
         return each, figures
 
     current = job.scenario.micro_batch.interval_s
@@ -422,10 +422,9 @@ def _estimate(each: _DerivedJob) -> tuple[_DerivedJob, dict]:
         trial_figures = estimate_scenario(trial, each.timetable)
         if trial_figures["recommendation"]["mode"] == "micro_batch":
             break
-    derived = [key for key in job.derived if key != _INTERVAL]
-    chosen = replace(job, scenario=trial, derived=[*derived, _INTERVAL])
     defaulted = [key for key in job.defaulted if key != _INTERVAL]
-    return replace(each, derived=replace(chosen, defaulted=defaulted)), trial_figures
+    chosen = replace(job, scenario=trial, defaulted=[*defaulted, _INTERVAL])
+    return replace(each, derived=chosen), trial_figures
 
 
 def _stored_toml(scenario: Scenario, notes: list[str]) -> str:

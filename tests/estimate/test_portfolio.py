@@ -293,7 +293,7 @@ def test_a_micro_batch_is_judged_at_the_longest_interval_that_meets_the_objectiv
     assert job["recommendation"]["mode"] == "micro_batch"
     assert "micro-batch every 60 s p95 70 s meets" in job["recommendation"]["reason"]
     assert stored["micro_batch"]["interval_s"] == 60.0
-    assert "micro_batch.interval_s" in job["derived"]
+    assert "micro_batch.interval_s" in job["defaulted"]
 
 
 def test_when_no_interval_will_do_the_reason_says_even_a_minute_misses() -> None:
