@@ -143,10 +143,9 @@ def estimate_scenario(
     hits = _hit_ratio(scenario, rate)
     mean_s, cv2 = _effective_service(scenario, hits)
 
-    streaming = estimate_streaming(
-        rate, mean_s, cv2, _servers(scenario.streaming), scenario.slo_s
-    )
-    if _servers(scenario.streaming) < scenario.streaming.consumers:
+    servers = _servers(scenario.streaming)
+    streaming = estimate_streaming(rate, mean_s, cv2, servers, scenario.slo_s)
+    if servers < scenario.streaming.consumers:
         streaming = dataclasses.replace(streaming, model=FIFO_LIMITED)
 
     micro = scenario.micro_batch

@@ -392,28 +392,34 @@ def test_the_text_summary_names_files_not_read_as_logs(
     assert "good.log" not in out
 
 
-def test_a_broken_record_in_a_json_export_costs_only_itself(tmp_path: Path) -> None:
-    """Records after a damaged one are read; the damage is one reject at its place."""
-    good = '{"event": {"loggerName": "x.Y", "message": "m", "timestamp": 0}}'
+GOOD_RECORD = '{"event": {"loggerName": "x.Y", "message": "m", "timestamp": 0}}'
+
+
+@pytest.mark.parametrize(
+    ("broken", "tail", "counts", "reject_lines"),
+    [
+        # A damaged record, and stray text after the array: two rejects.
+        ('{"event": {oops}', " trailing", (5, 2, 3), [2, 5]),
+        # Objects nested in the broken record are not taken for records.
+        (
+            '{"recordId": 2, "tags": [{"a": 1}, {"b": 2}], "x" BROKEN}',
+            "\n",
+            (4, 1, 3),
+            [2],
+        ),
+    ],
+)
+def test_a_broken_record_in_a_json_export_costs_only_itself(
+    tmp_path: Path, broken: str, tail: str, counts: tuple, reject_lines: list
+) -> None:
+    """Records after a damaged one are read; each damage is one reject at its place."""
+    good = GOOD_RECORD
     export = tmp_path / "logs-api.json"
-    export.write_text(f'[{good},\n{{"event": {{oops}},\n{good},\n{good}] trailing')
+    export.write_text(f"[{good},\n{broken},\n{good},\n{good}]{tail}")
     con = open_store()
 
-    [counts] = ingest_logs(con, [export]).files
+    [found] = ingest_logs(con, [export]).files
 
-    assert (counts.lines, counts.rejected_lines, counts.other_lines) == (5, 2, 3)
+    assert (found.lines, found.rejected_lines, found.other_lines) == counts
     rejects = con.execute("SELECT line FROM log_rejects ORDER BY line").fetchall()
-    assert rejects == [(2,), (5,)]
-
-
-def test_a_broken_record_with_nested_objects_hides_no_record(tmp_path: Path) -> None:
-    """Objects nested in a broken record are not taken for records after it."""
-    good = '{"event": {"loggerName": "x.Y", "message": "m", "timestamp": 0}}'
-    broken = '{"recordId": 2, "tags": [{"a": 1}, {"b": 2}], "x" BROKEN}'
-    export = tmp_path / "logs-api.json"
-    export.write_text(f"[{good},\n{broken},\n{good},\n{good}]\n")
-    con = open_store()
-
-    [counts] = ingest_logs(con, [export]).files
-
-    assert (counts.lines, counts.rejected_lines, counts.other_lines) == (4, 1, 3)
+    assert [line for (line,) in rejects] == reject_lines
